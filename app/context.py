@@ -1,0 +1,58 @@
+"""One object that opens the parts of the core for a data folder, each on first use.
+
+The command line, the windows and the tests all reach the core through it, so they share
+the same store, catalog, calendar and queue.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from app.paths import data_dir
+
+
+class AppContext:
+    def __init__(self, data: Path):
+        self.data_dir = data
+
+    @classmethod
+    def open(cls, override: str | None = None) -> AppContext:
+        return cls(data_dir(override))
+
+    @cached_property
+    def store(self):
+        from app.store import open_store
+
+        return open_store(self.data_dir)
+
+    @cached_property
+    def catalogs(self):
+        from app.catalog.registry import CatalogRegistry
+
+        return CatalogRegistry(self.store)
+
+    @property
+    def calendar(self):
+        """The working-day calendar from every source (reloaded after an import or a sync)."""
+        if self._calendar is None:
+            from app.workdays.sources import load_calendar
+
+            self._calendar = load_calendar(self.store)
+        return self._calendar
+
+    _calendar = None
+
+    def reload_calendar(self):
+        self._calendar = None
+        return self.calendar
+
+    @cached_property
+    def queue(self):
+        from app.queue.service import QueueService
+
+        return QueueService(self)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()

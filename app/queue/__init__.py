@@ -1,0 +1,1 @@
+"""The record lifecycle and the only write path for records."""

@@ -1,0 +1,315 @@
+"""The queue service: the only way records are created or changed.
+
+Every entry path (form, Excel import, JSON file, platform answers and feedback) comes here. Each
+operation normalises and validates against the active catalog, computes the deadline, writes the
+record and an audit event in one transaction, and nothing else writes the records table.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import insert, select, update
+
+from app.catalog.model import Catalog, Kind
+from app.clock import now, today
+from app.errors import UserError
+from app.queue import states as st
+from app.store.models import AuditEvent, Record
+from app.validation.duplicates import DuplicateIndex
+from app.validation.engine import CheckResult, Validator
+from app.validation.fields import iso_date
+from app.validation.findings import Finding
+from app.workdays.deadline import deadline_for
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], bool | None]  # (done, total) -> False to cancel
+
+
+class Cancelled(UserError):
+    code = "cancelled"
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()[:64]
+    except Exception:  # no user name in some service accounts
+        return "user"
+
+
+@dataclass(frozen=True)
+class AddResult:
+    client_id: str | None  # None when the record was skipped
+    state: str | None
+    findings: list[Finding]
+
+
+class QueueService:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self._validator: Validator | None = None
+
+    # -- the parts it stands on ---------------------------------------------------------------------
+    @property
+    def store(self):
+        return self.ctx.store
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.ctx.catalogs.active()
+
+    @property
+    def validator(self) -> Validator:
+        catalog, calendar = self.catalog, self.ctx.calendar
+        v = self._validator
+        if v is None or v.catalog is not catalog or v.calendar is not calendar:
+            v = self._validator = Validator(catalog, calendar)
+        return v
+
+    def kind(self, kind_id: str) -> Kind:
+        try:
+            return self.catalog.kinds[kind_id]
+        except KeyError:
+            raise UserError(f"记录类别“{kind_id}”不在数据目录中。", "unknown_kind") from None
+
+    def _deadline(self, kind: Kind, fields: dict[str, str]) -> tuple[str | None, str | None]:
+        decision = iso_date(fields.get(kind.decision_date_field))
+        if decision is None:
+            return None, None
+        dl = deadline_for(self.ctx.calendar, decision, kind.deadline_days)
+        return decision.isoformat(), dl.isoformat() if dl else None
+
+    def duplicate_index(self, session) -> DuplicateIndex:
+        index = DuplicateIndex()
+        rows = session.execute(select(Record.kind, Record.doc_key, Record.subject_key, Record.client_id)
+                               .where(Record.state != st.WITHDRAWN, Record.doc_key.is_not(None)))
+        for kind, key, subject, client_id in rows:
+            index.add(kind, key, subject, client_id, "队列中已有的记录")
+        return index
+
+    # -- create -------------------------------------------------------------------------------------
+    def add(self, items: list[tuple[str, dict[str, object]]], *, actor: str | None = None, source: str = "json",
+            skip_invalid: bool = False, progress: Progress | None = None,
+            today_: date | None = None) -> list[AddResult]:
+        """Add records in one transaction: valid ones become ready, the rest drafts carrying their
+        findings (or are skipped). A record of an unknown kind is never stored."""
+        actor = actor or _actor()
+        when = now()
+        catalog = self.catalog
+        results: list[AddResult] = []
+        rows: list[dict] = []
+        audits: list[dict] = []
+        with self.store.session() as s:
+            checked = self.validator.check_batch(items, self.duplicate_index(s), today_ or today())
+            total = len(checked)
+            for i, res in enumerate(checked):
+                if progress and i % 500 == 0 and progress(i, total) is False:
+                    raise Cancelled("已取消，没有保存任何记录。")
+                kind = catalog.kinds.get(res.kind)
+                if kind is None or (skip_invalid and not res.ok):
+                    results.append(AddResult(None, None, res.findings))
+                    continue
+                client_id = str(uuid.uuid4())
+                state = st.READY if res.ok else st.DRAFT
+                rows.append(self._row(kind, res, client_id, state, catalog.version, when))
+                audits.append({"client_id": client_id, "at": when, "actor": actor, "action": "create",
+                               "old_state": None, "new_state": state, "detail": {"source": source}})
+                results.append(AddResult(client_id, state, res.findings))
+            if rows:
+                s.execute(insert(Record), rows)
+                s.execute(insert(AuditEvent), audits)
+            if progress:
+                progress(total, total)
+        log.info("added %d records (%d skipped) from %s", len(rows), len(items) - len(rows), source)
+        return results
+
+    def _row(self, kind: Kind, res: CheckResult, client_id: str, state: str, version: str, when) -> dict:
+        decision, deadline = self._deadline(kind, res.fields)
+        return {
+            "client_id": client_id, "kind": kind.id, "state": state, "revision": 1, "accepted_revision": 0,
+            "fields": res.fields, "catalog_version": version,
+            "subject_name": res.fields.get(kind.subject["name"]), "subject_key": res.subject_key,
+            "doc_number": res.fields.get(kind.doc_number_field), "doc_key": res.doc_key,
+            "decision_date": decision, "deadline": deadline,
+            "findings": [f.to_dict() for f in res.findings], "error_count": res.errors,
+            "warning_count": res.warnings, "platform_id": None, "platform_message": None,
+            "first_received_at": None, "edited_while_sending": 0, "pending_action": "create",
+            "withdraw_reason": None, "created_at": when, "updated_at": when,
+        }
+
+    # -- change -------------------------------------------------------------------------------------
+    def _get(self, s, client_id: str) -> Record:
+        rec = s.scalars(select(Record).where(Record.client_id == client_id)).first()
+        if rec is None:
+            raise UserError(f"找不到记录 {client_id}。", "not_found")
+        return rec
+
+    def get(self, client_id: str) -> Record:
+        with self.store.session() as s:
+            return self._get(s, client_id)
+
+    def _audit(self, s, rec: Record, action: str, old_state: str | None, actor: str | None,
+               detail: dict | None = None) -> None:
+        s.add(AuditEvent(client_id=rec.client_id, at=now(), actor=actor or _actor(), action=action,
+                         old_state=old_state, new_state=rec.state, detail=detail))
+
+    def _move(self, rec: Record, new: str) -> None:
+        if not st.can_move(rec.state, new):
+            raise UserError(f"记录处于“{st.LABELS[rec.state]}”状态，不能改为“{st.LABELS[new]}”。", "bad_state")
+        rec.state = new
+        rec.updated_at = now()
+
+    def _apply_check(self, rec: Record, kind: Kind, res: CheckResult) -> None:
+        rec.fields = res.fields
+        rec.catalog_version = self.catalog.version
+        rec.subject_name = res.fields.get(kind.subject["name"])
+        rec.subject_key = res.subject_key
+        rec.doc_number = res.fields.get(kind.doc_number_field)
+        rec.doc_key = res.doc_key
+        rec.decision_date, rec.deadline = self._deadline(kind, res.fields)
+        rec.findings = [f.to_dict() for f in res.findings]
+        rec.error_count, rec.warning_count = res.errors, res.warnings
+
+    def edit(self, client_id: str, raw: dict[str, object], *, ready: bool = True,
+             actor: str | None = None) -> CheckResult:
+        """Replace a record's fields. It becomes ready when valid and `ready` is asked, else a draft
+        (a returned record stays returned until it passes). An edit of an accepted record is an
+        amendment: a new revision sent as an update. An edit while sending is kept and the record
+        goes back to ready once the platform's answer has arrived."""
+        with self.store.session() as s:
+            rec = self._get(s, client_id)
+            if rec.state not in st.EDITABLE:
+                raise UserError(f"记录处于“{st.LABELS[rec.state]}”状态，不能修改。", "bad_state")
+            kind = self.kind(rec.kind)
+            res = self.validator.check_batch([(rec.kind, raw)], self.duplicate_index(s), today(),
+                                             owners=[client_id])[0]
+            old_state, old_fields = rec.state, dict(rec.fields)
+            self._apply_check(rec, kind, res)
+            if rec.state == st.SENDING:
+                rec.edited_while_sending = 1
+            else:
+                if rec.accepted_revision >= rec.revision:  # the platform holds this revision: amend
+                    rec.revision += 1
+                    rec.pending_action = "update"
+                if res.ok and ready:
+                    target = st.READY
+                elif rec.state == st.RETURNED:
+                    target = st.RETURNED
+                else:
+                    target = st.DRAFT
+                self._move(rec, target)
+            rec.updated_at = now()
+            self._audit(s, rec, "edit", old_state, actor, {"fields": _diff(kind, old_fields, res.fields)})
+            return res
+
+    def revalidate(self, client_ids: Iterable[str] | None = None, *, promote: bool = False,
+                   actor: str | None = None) -> dict[str, int]:
+        """Check records again against the active catalog (after a new catalog or calendar).
+        Ready records with errors go back to drafts; with `promote`, valid drafts become ready."""
+        counts = {"checked": 0, "ready": 0, "draft": 0}
+        with self.store.session() as s:
+            q = select(Record).where(Record.state.in_((st.DRAFT, st.READY, st.RETURNED)))
+            if client_ids is not None:
+                q = q.where(Record.client_id.in_(list(client_ids)))
+            recs = list(s.scalars(q))
+            index = self.duplicate_index(s)
+            results = self.validator.check_batch([(r.kind, r.fields) for r in recs], index, today(),
+                                                 owners=[r.client_id for r in recs], where="队列中已有的记录")
+            for rec, res in zip(recs, results, strict=True):
+                kind = self.catalog.kinds.get(rec.kind)
+                if kind is None:
+                    continue
+                old = rec.state
+                self._apply_check(rec, kind, res)
+                if rec.state == st.READY and not res.ok:
+                    self._move(rec, st.DRAFT)
+                elif rec.state == st.DRAFT and res.ok and promote:
+                    self._move(rec, st.READY)
+                if rec.state != old:
+                    self._audit(s, rec, "revalidate", old, actor)
+                counts["checked"] += 1
+                counts[rec.state] = counts.get(rec.state, 0) + 1
+        return counts
+
+    def recompute_deadlines(self) -> int:
+        """Deadlines of every record again, after the calendar changed (a new year, a correction)."""
+        changed = 0
+        with self.store.session() as s:
+            rows = s.execute(select(Record.id, Record.kind, Record.decision_date, Record.deadline)).all()
+            updates = []
+            for rid, kind_id, decision, old in rows:
+                kind = self.catalog.kinds.get(kind_id)
+                d = iso_date(decision)
+                new = None
+                if kind is not None and d is not None:
+                    dl = deadline_for(self.ctx.calendar, d, kind.deadline_days)
+                    new = dl.isoformat() if dl else None
+                if new != old:
+                    updates.append({"b_id": rid, "b_deadline": new})
+            if updates:
+                from sqlalchemy import bindparam
+
+                s.execute(update(Record).where(Record.id == bindparam("b_id"))
+                          .values(deadline=bindparam("b_deadline")).execution_options(synchronize_session=False),
+                          updates)
+                changed = len(updates)
+        return changed
+
+    def mark_ready(self, client_ids: Iterable[str], actor: str | None = None) -> int:
+        return self.revalidate(client_ids, promote=True, actor=actor)["ready"]
+
+    def withdraw(self, client_id: str, reason: str, actor: str | None = None) -> str:
+        """Withdraw a record. One the platform holds goes out as a `withdraw` with the next revision;
+        one it never stored is simply closed here."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError("撤销须填写撤销原因。", "missing_reason")
+        with self.store.session() as s:
+            rec = self._get(s, client_id)
+            old = rec.state
+            if rec.accepted_revision > 0 and rec.state in (st.ACCEPTED, st.RETURNED):
+                rec.revision += 1
+                rec.pending_action = "withdraw"
+                rec.withdraw_reason = reason
+                self._move(rec, st.READY)
+            elif rec.accepted_revision == 0 and rec.state in (st.DRAFT, st.READY, st.RETURNED):
+                rec.withdraw_reason = reason
+                rec.state = st.WITHDRAWN
+                rec.updated_at = now()
+            else:
+                raise UserError(f"记录处于“{st.LABELS[rec.state]}”状态，现在不能撤销。", "bad_state")
+            self._audit(s, rec, "withdraw", old, actor, {"reason": reason})
+            return rec.state
+
+    # -- read ---------------------------------------------------------------------------------------
+    def list(self, state: str | None = None, kind: str | None = None) -> list[Record]:
+        with self.store.session() as s:
+            q = select(Record).order_by(Record.deadline.is_(None), Record.deadline, Record.id)
+            if state:
+                q = q.where(Record.state == state)
+            if kind:
+                q = q.where(Record.kind == kind)
+            return list(s.scalars(q))
+
+    def history(self, client_id: str) -> list[AuditEvent]:
+        with self.store.session() as s:
+            return list(s.scalars(select(AuditEvent).where(AuditEvent.client_id == client_id)
+                                  .order_by(AuditEvent.id)))
+
+
+def _diff(kind: Kind, old: dict[str, str], new: dict[str, str]) -> dict[str, list]:
+    from app.privacy import mask_id
+
+    out = {}
+    personal = {f.code for f in kind.fields if f.personal_id}
+    for code in sorted(set(old) | set(new)):
+        a, b = old.get(code), new.get(code)
+        if a != b:
+            out[code] = [mask_id(a), mask_id(b)] if code in personal else [a, b]
+    return out

@@ -1,0 +1,100 @@
+"""SQLAlchemy models of the local store.
+
+Field values of a record live in one JSON column (`fields`): the catalog, not the schema, decides
+which fields a kind has, so adding a field is a catalog change. The columns beside it are the
+values the queue is searched, sorted and counted by.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Record(Base):
+    __tablename__ = "records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    # The highest revision the platform has stored (0: never accepted); an edit after that is a new revision.
+    accepted_revision: Mapped[int] = mapped_column(Integer, default=0)
+    fields: Mapped[dict] = mapped_column(JSON)
+    catalog_version: Mapped[str] = mapped_column(String(64))
+    # Denormalised from `fields` for listing, sorting and duplicate detection.
+    subject_name: Mapped[str | None] = mapped_column(String(200))
+    subject_key: Mapped[str | None] = mapped_column(String(128))
+    doc_number: Mapped[str | None] = mapped_column(String(128))
+    doc_key: Mapped[str | None] = mapped_column(String(128))
+    decision_date: Mapped[str | None] = mapped_column(String(10))
+    deadline: Mapped[str | None] = mapped_column(String(10))
+    # Findings of the last validation: [{"field", "severity", "rule", "message"}].
+    findings: Mapped[list] = mapped_column(JSON, default=list)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
+    platform_id: Mapped[str | None] = mapped_column(String(64))
+    # The platform's reasons: [{"field", "code", "message"}] or a feedback reason; null when none.
+    platform_message: Mapped[list | None] = mapped_column(JSON)
+    # Receipt time of the first accepted revision (lateness is judged on its local date).
+    first_received_at: Mapped[str | None] = mapped_column(String(40))
+    # Set when the record is edited while a batch holding it is in flight.
+    edited_while_sending: Mapped[int] = mapped_column(Integer, default=0)
+    pending_action: Mapped[str] = mapped_column(String(16), default="create")
+    withdraw_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_records_state_kind", "state", "kind"),
+        Index("ix_records_kind_doc", "kind", "doc_key"),
+        Index("ix_records_deadline", "deadline"),
+        Index("ix_records_decision_date", "decision_date"),
+    )
+
+
+class AuditEvent(Base):
+    """Append-only: rows are inserted, never updated or deleted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("records.client_id", ondelete="RESTRICT"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    old_state: Mapped[str | None] = mapped_column(String(16))
+    new_state: Mapped[str | None] = mapped_column(String(16))
+    # {"fields": {code: [old, new]}, ...}; personal ID numbers are masked here.
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class CatalogVersion(Base):
+    """Every catalog document the client has accepted, by version; one is active."""
+
+    __tablename__ = "catalogs"
+
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document: Mapped[dict] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(16))  # bundled | platform | file
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    active: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CalendarYear(Base):
+    """A working-day calendar year from a source other than the bundled tables."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)  # file | platform
+    # The platform's /calendar/{year} document: {"year", "holidays", "workdays", "source", ...}
+    document: Mapped[dict] = mapped_column(JSON)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,74 @@
+"""The same decision reported twice (domain.md §14): same kind, same document number, same subject."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from app.catalog.model import Kind
+from app.validation.findings import ERROR, WARNING, Finding
+
+_SPACE = re.compile(r"\s+")
+# Bracket variants that clerks use interchangeably in 文号: 〔〕 [] 【】 () (full-width forms fold under NFKC).
+_BRACKETS = str.maketrans({"[": "〔", "]": "〕", "【": "〔", "】": "〕", "(": "〔", ")": "〕"})
+
+
+def doc_key(text: str | None) -> str | None:
+    if not text:
+        return None
+    key = _SPACE.sub("", unicodedata.normalize("NFKC", text)).translate(_BRACKETS)
+    return key or None
+
+
+def subject_key(kind: Kind, fields: dict[str, str], placeholder: str) -> str | None:
+    """Matching key of the subject: a real 统一社会信用代码; else 工商注册号 when the code is the
+    placeholder; else 证件类型 + 证件号码 (hashed: the key is stored and compared, never shown);
+    else the name, so two records without any code still compare."""
+    s = kind.subject
+    uscc = fields.get(s.get("uscc", ""), "")
+    if uscc and uscc != placeholder:
+        return "U:" + uscc
+    if uscc == placeholder and fields.get(s.get("business_reg", "")):
+        return "G:" + fields[s["business_reg"]]
+    number = fields.get(s.get("id_number", ""), "")
+    if number:
+        digest = hashlib.sha256(f"{fields.get(s.get('id_type', ''), '')}|{number}".encode()).hexdigest()
+        return "P:" + digest[:40]
+    name = fields.get(s.get("name", ""), "")
+    return "N:" + name if name else None
+
+
+@dataclass
+class DuplicateIndex:
+    """Document numbers already taken, by kind: {(kind, doc_key): [(owner, subject_key, where)]}."""
+
+    entries: dict[tuple[str, str], list[tuple[str, str | None, str]]] = field(default_factory=dict)
+
+    def add(self, kind: str, key: str | None, subject: str | None, owner: str, where: str) -> None:
+        if key:
+            self.entries.setdefault((kind, key), []).append((owner, subject, where))
+
+    def check(self, kind: Kind, key: str | None, subject: str | None, owner: str | None) -> list[Finding]:
+        if not key:
+            return []
+        code = kind.doc_number_field
+        label = kind.label_of(code)
+        same_subject, other_subject = None, None
+        for other_owner, other_key, where in self.entries.get((kind.id, key), ()):
+            if owner is not None and other_owner == owner:
+                continue  # editing a record never conflicts with itself
+            if subject is not None and other_key == subject:
+                same_subject = same_subject or where
+            else:
+                other_subject = other_subject or where
+        if same_subject:
+            return [Finding(code, ERROR, "duplicate_record",
+                            f"「{label}」与{same_subject}重复（同一文书号、同一行政相对人），同一决定不能重复报送；"
+                            f"如需更正，请修改原记录。")]
+        if other_subject:
+            return [Finding(code, WARNING, "duplicate_doc_number",
+                            f"「{label}」与{other_subject}相同，但行政相对人不同；多个当事人的同一决定可以这样报送，"
+                            f"否则请核对文书号是否填错。")]
+        return []

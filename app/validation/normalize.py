@@ -1,0 +1,191 @@
+"""One normaliser for every entry path (form, JSON, Excel/CSV): a value means the same however it arrives.
+
+NFKC turns full-width characters into half-width ones; identifiers lose inner spaces and '-' and are
+upper-cased; dates, amounts, code-list labels and multi-value lists are brought to their canonical
+text. A value that cannot be understood is kept as typed so the validator can say what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from app.catalog.model import Catalog, Field, Kind
+from app.validation.findings import WARNING, Finding
+
+_nfkc = unicodedata.normalize
+_IDENT_DROP = re.compile(r"[\s\-]+")
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+_DATE_TIME = re.compile(r"^(.+?)(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)$")
+_AMOUNT_SUFFIX = re.compile(r"^(.*?)(万元|元)$")
+_THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def to_text(value: object) -> str:
+    """Any incoming value as text: numbers without float artefacts (1.0 -> "1"), None -> ""."""
+    if value is None or isinstance(value, bool):
+        return "" if value is None else str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def clean(text: str) -> str:
+    """NFKC, then trim whitespace (NBSP and the ideographic space become spaces under NFKC)."""
+    if text.isascii():
+        return text.strip()
+    return _nfkc("NFKC", text).strip()
+
+
+def identifier(text: str) -> str:
+    return _IDENT_DROP.sub("", text).upper()
+
+
+def parse_date(text: str) -> tuple[str | None, bool]:
+    """A date text in any accepted form -> ("YYYY-MM-DD", has_time_part) or (None, False).
+
+    Accepted: 2023-09-05, 2023/9/5, 2023.9.5, 2023年9月5日, 20230905, optionally followed by a time;
+    a time other than 00:00 is reported so the user can check the cell.
+    """
+    has_time = False
+    m = _DATE_TIME.match(text)
+    if m:
+        text = m.group(1).strip()
+        has_time = any(int(x) for x in m.groups()[1:] if x)
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            y, mo, d = (int(x) for x in m.groups())
+            try:
+                return date(y, mo, d).isoformat(), has_time
+            except ValueError:
+                return None, False
+    return None, False
+
+
+def looks_like_date(text: str) -> bool:
+    return any(p.match(text) for p in _DATE_PATTERNS)
+
+
+def canonical_decimal(value: Decimal) -> str:
+    """Plain decimal text without exponent, trailing zeros after the point, or a trailing point."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text
+
+
+def parse_amount(text: str) -> tuple[Decimal | None, str | None]:
+    """Amount text -> (value in the field's unit, suffix found or None). Thousands commas allowed."""
+    suffix = None
+    m = _AMOUNT_SUFFIX.match(text)
+    if m:
+        text, suffix = m.group(1).strip(), m.group(2)
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None, suffix
+    if not value.is_finite():
+        return None, suffix
+    return value, suffix
+
+
+def split_multi(text: str) -> list[str]:
+    """Multi-value text -> values in the order given, duplicates and empty parts removed.
+
+    Only ';' separates (the full-width '；' is ';' after NFKC): statutory names contain '、'.
+    """
+    seen: dict[str, None] = {}
+    for part in text.split(";"):
+        part = part.strip()
+        if part:
+            seen.setdefault(part, None)
+    return list(seen)
+
+
+class Normalizer:
+    """Normalises the fields of one kind; built once per catalog and kind."""
+
+    def __init__(self, catalog: Catalog, kind: Kind):
+        self.catalog = catalog
+        self.kind = kind
+        self._label_to_code: dict[str, dict[str, str]] = {}
+        for f in kind.fields:
+            if f.code_list:
+                cl = catalog.code_lists[f.code_list]
+                mapping = {label: code for code, label in cl.labels.items() if label != code}
+                if mapping:
+                    self._label_to_code[f.code] = mapping
+
+    def normalize(self, raw: dict[str, object]) -> tuple[dict[str, str], list[Finding]]:
+        """Raw values by field code -> (non-empty canonical values, notes about conversions)."""
+        out: dict[str, str] = {}
+        notes: list[Finding] = []
+        by_code = self.kind.by_code
+        for code, value in raw.items():
+            f = by_code.get(code)
+            text = to_text(value)
+            if not text:
+                continue
+            if f is None:
+                notes.append(Finding(None, WARNING, "unknown_field",
+                                     f"字段代码 {clean(str(code))[:40]} 不在数据目录「{self.kind.label}」中，已忽略。"))
+                continue
+            text = self.value(f, text, notes)
+            if text:
+                out[code] = text
+        return out, notes
+
+    def value(self, f: Field, text: str, notes: list[Finding]) -> str:
+        text = clean(text)
+        if not text:
+            return text
+        t = f.type
+        if f.identifier:
+            return identifier(text)
+        if t == "D":
+            iso, has_time = parse_date(text)
+            if iso is None:
+                return text
+            if has_time:
+                notes.append(Finding(f.code, WARNING, "date_time_part",
+                                     f"「{f.label}」带有时间部分，已只保留日期 {iso}，请确认日期无误。"))
+            return iso
+        if t == "A":
+            value, suffix = parse_amount(text)
+            if value is None:
+                return text
+            if suffix and f.amount_unit == "万元":
+                if suffix == "元":
+                    value = value / Decimal(10000)
+                notes.append(Finding(f.code, WARNING, "amount_unit_converted",
+                                     f"「{f.label}」写有单位“{suffix}”，已按万元记为 {canonical_decimal(value)}，请核对。"))
+            return canonical_decimal(value)
+        if t == "E":
+            mapping = self._label_to_code.get(f.code)
+            if mapping:
+                return mapping.get(text, text)
+            return text
+        if t == "M":
+            return ";".join(split_multi(text))
+        return text
