@@ -8,12 +8,13 @@ from pathlib import Path
 from app.errors import UserError
 
 MAX_BYTES = 512 * 1024 * 1024
+MALFORMED = "\x00malformed"
 
 
 def read_records_json(path: str | Path) -> list[tuple[str, dict[str, object]]]:
     """Read the file; a missing, unreadable or malformed file is a UserError with a Chinese sentence.
-    An element that is not a record object is kept as an empty record of kind "" so that its
-    position still gets a finding."""
+    An element that is not a record object is kept (kind MALFORMED) so that its position still gets
+    a finding and the indexes of the others stay right."""
     p = Path(path)
     name = p.name
     try:
@@ -43,5 +44,5 @@ def read_records_json(path: str | Path) -> list[tuple[str, dict[str, object]]]:
         if isinstance(item, dict) and isinstance(item.get("fields"), dict):
             out.append((str(item.get("kind") or ""), item["fields"]))
         else:
-            out.append(("", {}))
+            out.append((MALFORMED, {}))
     return out

@@ -39,11 +39,15 @@ def test_deadline_json_worked_examples(cli):
     status, out, err = cli("deadline", *dates, "--json")
     assert status == 0 and err == ""
     assert out.count("\n") == 1
-    assert json.loads(out) == [{"decision_date": d, "deadline": dl, "covered": True} for d, dl in WORKED_EXAMPLES]
+    assert json.loads(out) == [
+        {"decision_date": d, "deadline": dl, "covered": True} for d, dl in WORKED_EXAMPLES
+    ]
 
 
 def test_deadline_json_date_forms_order_and_uncovered(cli):
-    status, out, _ = cli("deadline", "2023/9/27", "2026-12-23", "2023/09/29", "2022-12-30", "２０２４/２/４", "--json")
+    status, out, _ = cli(
+        "deadline", "2023/9/27", "2026-12-23", "2023/09/29", "2022-12-30", "２０２４/２/４", "--json"
+    )
     assert status == 0
     assert json.loads(out) == [
         {"decision_date": "2023-09-27", "deadline": "2023-10-12", "covered": True},
@@ -90,7 +94,14 @@ def test_calendar_show(cli):
     doc = json.loads(out)
     assert status == 0 and doc["covered"] is True and doc["source"] == "bundled"
     assert doc["workday_count"] == 248 and len(doc["holidays"]) == 19
-    assert doc["workdays"] == ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"]
+    assert doc["workdays"] == [
+        "2026-01-04",
+        "2026-02-14",
+        "2026-02-28",
+        "2026-05-09",
+        "2026-09-20",
+        "2026-10-10",
+    ]
 
 
 def test_calendar_show_uncovered_year_exits_1(cli):
@@ -99,7 +110,11 @@ def test_calendar_show_uncovered_year_exits_1(cli):
     assert "2027 年的工作日历未覆盖" in out and "creditdesk calendar import FILE.json" in out
     assert "2023、2024、2025、2026" in out
     status, out, _ = cli("calendar", "show", "2022", "--json")
-    assert status == 1 and json.loads(out) == {"year": 2022, "covered": False, "covered_years": [2023, 2024, 2025, 2026]}
+    assert status == 1 and json.loads(out) == {
+        "year": 2022,
+        "covered": False,
+        "covered_years": [2023, 2024, 2025, 2026],
+    }
     status, _, err = cli("calendar", "show", "明年")
     assert status == 2 and err.startswith("错误：")
 
@@ -169,3 +184,12 @@ def test_real_program(tmp_path):
     assert done.returncode == 2 and err.startswith("错误：") and "Traceback" not in err
     done = run("calendar", "show", "2027")
     assert done.returncode == 1 and "未覆盖" in done.stdout.decode("utf-8")
+
+
+def test_calendar_import_after_a_gap_says_which_years_block(cli, tmp_path):
+    path = tmp_path / "2028.json"
+    path.write_text(json.dumps({"year": 2028, "holidays": ["2028-01-03"], "workdays": []}), encoding="utf-8")
+    status, out, _ = cli("calendar", "import", str(path))
+    assert status == 0 and "注意：2027 年尚未覆盖" in out
+    status, out, _ = cli("deadline", "2026-12-22", "2026-12-28", "2028-01-05", "--json")
+    assert [row["deadline"] for row in json.loads(out)] == ["2026-12-31", None, "2028-01-14"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from app.errors import UserError
 from app.store import open_store
 from app.store.models import CalendarYear
-from app.workdays import Countdown, WorkCalendar, YearTable, countdown, deadline_for, deadlines_for, timeliness
+from app.workdays import (
+    Countdown,
+    WorkCalendar,
+    YearTable,
+    countdown,
+    deadline_for,
+    deadlines_for,
+    timeliness,
+)
 from app.workdays.sources import (
     CalendarFormatError,
     bundled_years,
@@ -96,9 +104,24 @@ WORKED_EXAMPLES = [
 DOC_2027 = {
     "year": 2027,
     "holidays": [
-        "2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10", "2027-02-11",
-        "2027-02-12", "2027-04-05", "2027-05-03", "2027-05-04", "2027-05-05", "2027-06-09",
-        "2027-09-15", "2027-10-01", "2027-10-04", "2027-10-05", "2027-10-06", "2027-10-07",
+        "2027-01-01",
+        "2027-02-05",
+        "2027-02-08",
+        "2027-02-09",
+        "2027-02-10",
+        "2027-02-11",
+        "2027-02-12",
+        "2027-04-05",
+        "2027-05-03",
+        "2027-05-04",
+        "2027-05-05",
+        "2027-06-09",
+        "2027-09-15",
+        "2027-10-01",
+        "2027-10-04",
+        "2027-10-05",
+        "2027-10-06",
+        "2027-10-07",
     ],
     "workdays": ["2027-01-31", "2027-02-20", "2027-04-25", "2027-05-08", "2027-09-26", "2027-10-09"],
     "source": "国务院办公厅关于2027年部分节假日安排的通知",
@@ -248,7 +271,9 @@ def test_decisions_on_holidays_and_on_make_up_workdays(cal):
 def test_other_day_counts(cal):
     assert deadline_for(cal, D("2023-09-27"), 1) == D("2023-09-28")
     assert deadline_for(cal, D("2023-09-28"), 1) == D("2023-10-07")
-    assert deadline_for(cal, D("2023-09-27"), 20) == _naive_deadline(_break_reference_is_workday, D("2023-09-27"), 20)
+    assert deadline_for(cal, D("2023-09-27"), 20) == _naive_deadline(
+        _break_reference_is_workday, D("2023-09-27"), 20
+    )
 
 
 def test_add_workdays_backwards_and_zero(cal):
@@ -405,7 +430,12 @@ def test_import_lists_several_problems_at_once(store, tmp_path):
     with pytest.raises(CalendarFormatError) as info:
         import_calendar_file(store, _write(tmp_path, content))
     message = info.value.message
-    assert "2027年" in message and "2027-01-02" in message and "2026-05-01" in message and "2027-02-22" in message
+    assert (
+        "2027年" in message
+        and "2027-01-02" in message
+        and "2026-05-01" in message
+        and "2027-02-22" in message
+    )
 
 
 def test_import_accepts_utf8_bom(store, tmp_path):
@@ -470,8 +500,12 @@ def test_stored_years_survive_reopening(tmp_path):
 def test_a_bad_stored_year_is_skipped_not_fatal(store, caplog):
     with store.session() as session:
         session.add(
-            CalendarYear(year=2027, source="platform", document={"year": 2027, "holidays": ["x"]},
-                         loaded_at=datetime.now(timezone.utc))
+            CalendarYear(
+                year=2027,
+                source="platform",
+                document={"year": 2027, "holidays": ["x"]},
+                loaded_at=datetime.now(UTC),
+            )
         )
     cal = load_calendar(store)
     assert cal.covered_years() == [2023, 2024, 2025, 2026]

@@ -60,7 +60,8 @@ def _check_references(doc: dict) -> list[str]:
         if len(known) != len(codes):
             problems.append(f"{k['id']}: 字段代码重复")
 
-        def need(code: str, where: str, kind_id: str = k["id"], known: set[str] = known) -> None:
+        def need(code: str, where: str, kind_id: str = k["id"], known: set[str] = known,
+                 problems: list[str] = problems) -> None:
             if code not in known:
                 problems.append(f"{kind_id}: {where} 引用了不存在的字段 {code}")
 

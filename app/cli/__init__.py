@@ -6,6 +6,7 @@ With no sub-command it starts the desktop program.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import sys
@@ -32,10 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_stdio() -> None:
     # Chinese messages must print on a Windows console or a C-locale terminal as well.
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(encoding="utf-8", errors="replace")
-        except (AttributeError, ValueError):
-            pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,15 +52,17 @@ def show(args) -> int:
             return 1
         count = table.workday_count()
         if args.json:
-            print_json({
-                "year": year,
-                "covered": True,
-                "source": table.source,
-                "note": table.note,
-                "workday_count": count,
-                "holidays": sorted(d.isoformat() for d in table.holidays),
-                "workdays": sorted(d.isoformat() for d in table.workdays),
-            })
+            print_json(
+                {
+                    "year": year,
+                    "covered": True,
+                    "source": table.source,
+                    "note": table.note,
+                    "workday_count": count,
+                    "holidays": sorted(d.isoformat() for d in table.holidays),
+                    "workdays": sorted(d.isoformat() for d in table.workdays),
+                }
+            )
             return 0
         print(f"{year} 年工作日历")
         print(f"来源：{_source_text(table)}")
@@ -84,6 +86,11 @@ def import_file(args) -> int:
         print(f"{table.year} 年现在使用：{_source_text(in_use)}")
         if in_use.source != "file":
             print("（平台日历优先于导入的文件，导入的文件已保存，仅在没有平台日历时使用。）")
+        covered = ctx.calendar.covered_years()
+        gaps = [y for y in range(covered[0], table.year) if y not in covered]
+        if gaps:
+            # Counting never crosses an uncovered year, so say which years still block it.
+            print(f"注意：{'、'.join(map(str, gaps))} 年尚未覆盖，跨越这些年份的期限仍无法计算。")
         return 0
     finally:
         ctx.close()

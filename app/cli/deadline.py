@@ -28,7 +28,9 @@ def parse_date_arg(text: str) -> date:
             return date(int(match[1]), int(match[3]), int(match[4]))
         except ValueError:
             raise UserError(f"日期不存在：{text}", "invalid_date") from None
-    raise UserError(f"无法识别的日期：{text}（请写成 YYYY-MM-DD 或 YYYY/MM/DD，例如 2023-09-27）", "invalid_date")
+    raise UserError(
+        f"无法识别的日期：{text}（请写成 YYYY-MM-DD 或 YYYY/MM/DD，例如 2023-09-27）", "invalid_date"
+    )
 
 
 def parse_days(text: str) -> int:
@@ -60,14 +62,16 @@ def run(args) -> int:
         calendar = ctx.calendar
         deadlines = deadlines_for(calendar, list(decisions), days)
         if args.json:
-            print_json([
-                {
-                    "decision_date": d.isoformat(),
-                    "deadline": dl.isoformat() if dl else None,
-                    "covered": dl is not None,
-                }
-                for d, dl in zip(decisions, deadlines, strict=True)
-            ])
+            print_json(
+                [
+                    {
+                        "decision_date": d.isoformat(),
+                        "deadline": dl.isoformat() if dl else None,
+                        "covered": dl is not None,
+                    }
+                    for d, dl in zip(decisions, deadlines, strict=True)
+                ]
+            )
             return 0
         print(f"报送期限：决定日期后第 {days} 个工作日（决定当日不计）")
         for d, dl in zip(decisions, deadlines, strict=True):

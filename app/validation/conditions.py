@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.validation.normalize import multi_values
+
 Fields = dict[str, str]
 Condition = Callable[[Fields], bool]
-
-
-def _values(text: str) -> set[str]:
-    return {p for p in text.split(";") if p}
 
 
 def compile_condition(cond: dict) -> Condition:
     if "all" in cond:
         parts = [compile_condition(c) for c in cond["all"]]
+        if len(parts) == 2:
+            first, second = parts
+            return lambda fields: first(fields) and second(fields)
         return lambda fields: all(p(fields) for p in parts)
     if "any" in cond:
         parts = [compile_condition(c) for c in cond["any"]]
@@ -31,7 +32,7 @@ def compile_condition(cond: dict) -> Condition:
         return lambda fields: fields.get(code) in allowed
     if "contains_any" in cond:
         wanted = frozenset(cond["contains_any"])
-        return lambda fields: bool(wanted & _values(fields.get(code, "")))
+        return lambda fields: bool(wanted & multi_values(fields.get(code, "")))
     if "starts_with" in cond:
         prefix = cond["starts_with"]
         return lambda fields: fields.get(code, "").startswith(prefix)

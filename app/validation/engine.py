@@ -3,6 +3,7 @@ catalog (and calendar) so that checking 100,000 records does no per-record set-u
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,7 +13,7 @@ from app.validation.duplicates import DuplicateIndex, doc_key, subject_key
 from app.validation.fields import FieldChecker
 from app.validation.findings import ERROR, Finding
 from app.validation.normalize import Normalizer
-from app.validation.rules import RuleContext, compile_rule
+from app.validation.rules import RuleContext, compile_rules
 
 
 @dataclass(slots=True)
@@ -41,9 +42,12 @@ class KindValidator:
         self.catalog = catalog
         self.kind = kind
         self.normalizer = Normalizer(catalog, kind)
-        self.checkers = [(f.code, FieldChecker(catalog, kind, f)) for f in kind.fields]
+        self.checkers = {f.code: FieldChecker(catalog, kind, f) for f in kind.fields}
+        self.required = [(f.code, self.checkers[f.code]) for f in kind.fields if f.required]
+        self.order = {f.code: i for i, f in enumerate(kind.fields)}
+        self.length_only = {code: c.f.length for code, c in self.checkers.items() if c.length_only}
         ctx = RuleContext(catalog, kind, calendar)
-        self.rules = [compile_rule(ctx, r) for r in kind.rules]
+        self.rules = compile_rules(ctx, kind.rules)
         self.overrides = catalog.severity_overrides
 
     def validate(self, fields: dict[str, str], today: date) -> list[Finding]:
@@ -57,9 +61,23 @@ class KindValidator:
         else:
             def emit(code, severity, rule, message):
                 append(Finding(code, severity, rule, message))
-        get = fields.get
-        for code, checker in self.checkers:
-            checker.check(get(code), fields, today, emit)
+        checkers = self.checkers
+        length_only = self.length_only
+        for code, value in fields.items():
+            limit = length_only.get(code)
+            if limit is not None:
+                if len(value) > limit:
+                    checkers[code].too_long(value, emit)
+                continue
+            checker = checkers.get(code)
+            if checker is not None:
+                checker.check_value(value, fields, today, emit)
+        for code, checker in self.required:
+            if code not in fields:
+                checker.missing(emit)
+        if len(findings) > 1:
+            order = self.order
+            findings.sort(key=lambda f: order.get(f.field, -1))
         for rule in self.rules:
             rule(fields, today, emit)
         return findings
@@ -90,6 +108,9 @@ class Validator:
 
     def check(self, kind_id: str, raw: dict[str, object], today: date | None = None) -> CheckResult:
         kv = self.for_kind(kind_id)
+        if kv is None and (not kind_id or kind_id.startswith("\x00")):
+            return CheckResult("", {}, [Finding(None, ERROR, "record_malformed",
+                                                "这一项不是完整的记录：应为包含 kind（记录类别）和 fields（字段）的对象。")])
         if kv is None:
             known = "、".join(f"{k.id}（{k.label}）" for k in self.catalog.kinds.values())
             return CheckResult(str(kind_id), {}, [Finding(None, ERROR, "unknown_kind",
@@ -104,7 +125,19 @@ class Validator:
         themselves."""
         today = today or local_today()
         index = existing if existing is not None else DuplicateIndex()
-        results = []
+        results: list[CheckResult] = []
+        # Many small objects are created and all kept: the cyclic GC would rescan them again and
+        # again for nothing (there are no cycles here), so it waits until the batch is done.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._check_all(items, index, today, owners, where, results)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        return results
+
+    def _check_all(self, items, index, today, owners, where, results) -> None:
         for i, (kind_id, raw) in enumerate(items):
             result = self.check(kind_id, raw, today)
             kind = self.catalog.kinds.get(result.kind)
@@ -113,4 +146,3 @@ class Validator:
                 result.findings.extend(index.check(kind, result.doc_key, result.subject_key, owner))
                 index.add(kind.id, result.doc_key, result.subject_key, owner or f"#{i}", where.format(n=i + 1))
             results.append(result)
-        return results

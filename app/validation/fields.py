@@ -8,11 +8,12 @@ import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from app.catalog.model import Catalog, CodeList, Field, Kind
 from app.validation import checkdigits, pii
 from app.validation.conditions import compile_condition
-from app.validation.findings import ERROR, WARNING, Finding
+from app.validation.findings import ERROR, WARNING
 from app.validation.normalize import looks_like_date, parse_amount, split_multi
 
 Emit = Callable[[str | None, str, str, str], None]  # (field, severity, rule, message)
@@ -25,7 +26,15 @@ ID_CARD = "身份证"
 
 def iso_date(text: str | None) -> date | None:
     """A stored (normalised) date value as a date, or None when empty or not a valid date."""
-    if not text or len(text) != 10 or not _ISO_DATE.match(text):
+    if not text or len(text) != 10:
+        return None
+    return _iso_date(text)
+
+
+@lru_cache(maxsize=8192)
+def _iso_date(text: str) -> date | None:
+    # Cached: a batch holds a few thousand distinct dates, each parsed many times by the rules.
+    if not _ISO_DATE.match(text):
         return None
     try:
         return date.fromisoformat(text)
@@ -55,14 +64,26 @@ class FieldChecker:
         self.patterns = [(re.compile(c["pattern"]), c) for c in f.checks if c["type"] == "pattern"]
         self.org_code = any(c["type"] == "org_code" for c in f.checks)
         self.id_type_field = next((c["type_field"] for c in f.checks if c["type"] == "id_document"), None)
+        # Text whose only check is its length: the validator checks it inline, without a call.
+        self.length_only = (f.type in ("S", "T") and not f.checks and not f.pii_scan and not f.code_list
+                            and f.length is not None)
 
     # -- entry point --------------------------------------------------------------------------
+    def too_long(self, value: str, emit: Emit) -> None:
+        emit(self.f.code, ERROR, "length", f"{self.label}最多 {self.f.length} 个字符，现有 {len(value)} 个，请删减。")
+
+    def missing(self, emit: Emit) -> None:
+        if self.f.required:
+            emit(self.f.code, ERROR, "required", f"{self.label}为必填项，请填写。")
+
     def check(self, value: str | None, fields: dict[str, str], today: date, emit: Emit) -> None:
-        f = self.f
         if not value:
-            if f.required:
-                emit(f.code, ERROR, "required", f"{self.label}为必填项，请填写。")
+            self.missing(emit)
             return
+        self.check_value(value, fields, today, emit)
+
+    def check_value(self, value: str, fields: dict[str, str], today: date, emit: Emit) -> None:
+        f = self.f
         t = f.type
         if t == "D":
             self._date(value, today, emit)
@@ -74,8 +95,7 @@ class FieldChecker:
             self._uscc(value, fields, emit)
             return
         if f.length is not None and len(value) > f.length:
-            emit(f.code, ERROR, "length",
-                 f"{self.label}最多 {f.length} 个字符，现有 {len(value)} 个，请删减。")
+            self.too_long(value, emit)
         if t == "E":
             if self.lists_by is None:
                 self._code(value, self.code_list, emit)
@@ -112,7 +132,7 @@ class FieldChecker:
 
     def _amount(self, value: str, emit: Emit) -> None:
         f = self.f
-        amount, _ = parse_amount(value)
+        amount = amount_value(value)
         if amount is None:
             emit(f.code, ERROR, "amount_format",
                  f"{self.label}应为数字（单位{f.amount_unit or ''}），例如 0.2，请不要填写文字或符号。")
@@ -143,7 +163,7 @@ class FieldChecker:
                 emit(f.code, ERROR, "uscc_placeholder",
                      f"{self.label}不能填写占位码 {self.placeholder}（{where}），请填写真实的统一社会信用代码。")
             return
-        problem = checkdigits.uscc_problem(value)
+        problem = _uscc_problem(value)
         if problem is None:
             return
         pid, details = problem
@@ -188,7 +208,7 @@ class FieldChecker:
         emit(f.code, ERROR, "code_list", msg)
 
     def _multi(self, value: str, fields: dict[str, str], emit: Emit) -> None:
-        values = split_multi(value)
+        values = split_multi(value) if ";" in value else (value,)
         if self.lists_by is None:
             if self.code_list is not None:
                 for v in values:
@@ -269,5 +289,15 @@ def _union(lists: dict[str, CodeList]) -> CodeList:
 def amount_value(text: str | None) -> Decimal | None:
     if not text:
         return None
-    value, _ = parse_amount(text)
-    return value
+    return _amount(text)
+
+
+# The same few values recur across a batch (a bureau's own authority codes on every record, the
+# usual fine amounts and category combinations), so their parse results are kept.
+@lru_cache(maxsize=4096)
+def _amount(text: str) -> Decimal | None:
+    return parse_amount(text)[0]
+
+
+_uscc_problem = lru_cache(maxsize=4096)(checkdigits.uscc_problem)
+

@@ -11,11 +11,13 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from app.catalog.model import Catalog, Field, Kind
 from app.validation.findings import WARNING, Finding
 
 _nfkc = unicodedata.normalize
+_is_nfkc = unicodedata.is_normalized
 _IDENT_DROP = re.compile(r"[\s\-]+")
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
@@ -48,12 +50,14 @@ def to_text(value: object) -> str:
 
 def clean(text: str) -> str:
     """NFKC, then trim whitespace (NBSP and the ideographic space become spaces under NFKC)."""
-    if text.isascii():
+    if text.isascii() or _is_nfkc("NFKC", text):
         return text.strip()
     return _nfkc("NFKC", text).strip()
 
 
 def identifier(text: str) -> str:
+    if text.isalnum() and text.isascii():
+        return text.upper()
     return _IDENT_DROP.sub("", text).upper()
 
 
@@ -123,69 +127,97 @@ def split_multi(text: str) -> list[str]:
     return list(seen)
 
 
+@lru_cache(maxsize=4096)
+def multi_values(text: str) -> frozenset[str]:
+    """The set of values of a multi-value text (cached: a batch repeats a few combinations)."""
+    return frozenset(split_multi(text))
+
+
+@lru_cache(maxsize=4096)
+def canonical_multi(text: str) -> str:
+    return ";".join(split_multi(text))
+
+
 class Normalizer:
-    """Normalises the fields of one kind; built once per catalog and kind."""
+    """Normalises the fields of one kind; one prepared function per field, built once per catalog."""
 
     def __init__(self, catalog: Catalog, kind: Kind):
         self.catalog = catalog
         self.kind = kind
-        self._label_to_code: dict[str, dict[str, str]] = {}
-        for f in kind.fields:
-            if f.code_list:
-                cl = catalog.code_lists[f.code_list]
-                mapping = {label: code for code, label in cl.labels.items() if label != code}
-                if mapping:
-                    self._label_to_code[f.code] = mapping
+        self._fns = {f.code: self._prepare(f) for f in kind.fields}
+        self._plain = frozenset(f.code for f in kind.fields if f.type in ("S", "T") and not f.identifier)
 
     def normalize(self, raw: dict[str, object]) -> tuple[dict[str, str], list[Finding]]:
         """Raw values by field code -> (non-empty canonical values, notes about conversions)."""
         out: dict[str, str] = {}
         notes: list[Finding] = []
-        by_code = self.kind.by_code
+        fns = self._fns
+        plain = self._plain
         for code, value in raw.items():
-            f = by_code.get(code)
-            text = to_text(value)
+            text = value if type(value) is str else to_text(value)
             if not text:
                 continue
-            if f is None:
+            if code in plain:  # the common case, inlined: text that only needs NFKC and trimming
+                if not (text.isascii() or _is_nfkc("NFKC", text)):
+                    text = _nfkc("NFKC", text)
+                text = text.strip()
+                if text:
+                    out[code] = text
+                continue
+            fn = fns.get(code)
+            if fn is None:
                 notes.append(Finding(None, WARNING, "unknown_field",
                                      f"字段代码 {clean(str(code))[:40]} 不在数据目录「{self.kind.label}」中，已忽略。"))
                 continue
-            text = self.value(f, text, notes)
+            text = fn(text, notes)
             if text:
                 out[code] = text
         return out, notes
 
     def value(self, f: Field, text: str, notes: list[Finding]) -> str:
-        text = clean(text)
-        if not text:
-            return text
-        t = f.type
+        return self._fns[f.code](text, notes)
+
+    def _prepare(self, f: Field):
         if f.identifier:
-            return identifier(text)
-        if t == "D":
-            iso, has_time = parse_date(text)
-            if iso is None:
-                return text
-            if has_time:
-                notes.append(Finding(f.code, WARNING, "date_time_part",
-                                     f"「{f.label}」带有时间部分，已只保留日期 {iso}，请确认日期无误。"))
-            return iso
-        if t == "A":
-            value, suffix = parse_amount(text)
-            if value is None:
-                return text
-            if suffix and f.amount_unit == "万元":
-                if suffix == "元":
-                    value = value / Decimal(10000)
-                notes.append(Finding(f.code, WARNING, "amount_unit_converted",
-                                     f"「{f.label}」写有单位“{suffix}”，已按万元记为 {canonical_decimal(value)}，请核对。"))
-            return canonical_decimal(value)
-        if t == "E":
-            mapping = self._label_to_code.get(f.code)
+            return lambda text, notes: identifier(clean(text))
+        if f.type == "D":
+            return lambda text, notes: _date_value(f, clean(text), notes)
+        if f.type == "A":
+            return lambda text, notes: _amount_value(f, clean(text), notes)
+        if f.type == "E" and f.code_list:
+            cl = self.catalog.code_lists[f.code_list]
+            mapping = {label: code for code, label in cl.labels.items() if label != code}
             if mapping:
-                return mapping.get(text, text)
-            return text
-        if t == "M":
-            return ";".join(split_multi(text))
+                def code_value(text, notes):
+                    text = clean(text)
+                    return mapping.get(text, text)
+                return code_value
+        if f.type == "M":
+            return lambda text, notes: canonical_multi(clean(text))
+        return lambda text, notes: clean(text)
+
+
+def _date_value(f: Field, text: str, notes: list[Finding]) -> str:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        return text  # already canonical, or an impossible date the validator reports as typed
+    iso, has_time = parse_date(text)
+    if iso is None:
         return text
+    if has_time:
+        notes.append(Finding(f.code, WARNING, "date_time_part",
+                             f"「{f.label}」带有时间部分，已只保留日期 {iso}，请确认日期无误。"))
+    return iso
+
+
+def _amount_value(f: Field, text: str, notes: list[Finding]) -> str:
+    if not text:
+        return text
+    value, suffix = parse_amount(text)
+    if value is None:
+        return text
+    if suffix and f.amount_unit == "万元":
+        if suffix == "元":
+            value = value / Decimal(10000)
+        notes.append(Finding(f.code, WARNING, "amount_unit_converted",
+                             f"「{f.label}」写有单位“{suffix}”，已按万元记为 {canonical_decimal(value)}，请核对。"))
+    return canonical_decimal(value)

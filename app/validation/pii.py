@@ -110,7 +110,7 @@ def scan_text(text: str, *, today: date | None = None) -> list[tuple[str, int]]:
         if before not in _LETTERS:
             if n == 18 and after not in _LETTERS:
                 candidate = run
-            elif n == 17 and after in "Xx" and after:
+            elif n == 17 and (after == "X" or after == "x"):
                 follow = text[end + 1] if end + 1 < n_text else ""
                 if follow not in _DIGIT_SET and follow not in _LETTERS:
                     candidate = run + after

@@ -7,6 +7,7 @@ field, "both or neither" on the empty one, a date order on the later date, the e
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,7 +17,7 @@ from app.validation import checkdigits
 from app.validation.conditions import compile_condition
 from app.validation.fields import Emit, amount_value, iso_date
 from app.validation.findings import ERROR, WARNING
-from app.validation.normalize import split_multi
+from app.validation.normalize import multi_values
 
 Rule = Callable[[dict[str, str], date, Emit], None]
 
@@ -40,12 +41,54 @@ def compile_rule(ctx: RuleContext, rule: dict) -> Rule:
     return builder(ctx, rule, compile_condition(rule["when"]) if "when" in rule else _always)
 
 
+def compile_rules(ctx: RuleContext, rules: list[dict] | tuple[dict, ...]) -> list[Rule]:
+    """All rules of a kind. "required"/"empty" rules that share a condition are merged into one
+    function that tests the condition once (the subject block declares a dozen of them per kind)."""
+    out: list[Rule] = []
+    groups: dict[str, list[dict]] = {}
+    for rule in rules:
+        if rule["type"] in ("required", "empty"):
+            key = json.dumps([rule["type"], rule.get("when")], sort_keys=True, ensure_ascii=False)
+            if key not in groups:
+                groups[key] = []
+                out.append(key)  # type: ignore[arg-type]  # placeholder, replaced below
+            groups[key].append(rule)
+        else:
+            out.append(compile_rule(ctx, rule))
+    return [_merged(ctx, groups[item]) if isinstance(item, str) else item for item in out]
+
+
+def _merged(ctx: RuleContext, rules: list[dict]) -> Rule:
+    if len(rules) == 1:
+        return compile_rule(ctx, rules[0])
+    first = rules[0]
+    when = compile_condition(first["when"]) if "when" in first else _always
+    # (field, severity, rule id, message) of each rule, with the condition tested once for all.
+    bodies = [(r["field"], *_required_or_empty_text(ctx, r)) for r in rules]
+    want_filled = first["type"] == "empty"
+
+    def run(fields, today, emit):
+        hits = [b for b in bodies if bool(fields.get(b[0])) is want_filled]
+        if hits and when(fields):
+            for code, severity, rid, msg in hits:
+                emit(code, severity, rid, msg)
+    return run
+
+
+def _required_or_empty_text(ctx: RuleContext, rule: dict) -> tuple[str, str, str]:
+    code, reason = rule["field"], rule.get("reason", "")
+    severity = rule.get("severity", ERROR)
+    if rule["type"] == "required":
+        msg = f"{reason}，{ctx.q(code)}必须填写。" if reason else f"{ctx.q(code)}必须填写。"
+        return severity, rule.get("rule_id", "required_if"), msg
+    if severity == ERROR:
+        return severity, rule.get("rule_id", "must_be_empty"), f"{reason}，{ctx.q(code)}应为空，请删除该项内容。"
+    return severity, rule.get("rule_id", "not_used"), f"{reason}不使用{ctx.q(code)}，请确认是否填错位置。"
+
+
 def _required(ctx: RuleContext, rule: dict, when) -> Rule:
     code = rule["field"]
-    reason = rule.get("reason", "")
-    rid = rule.get("rule_id", "required_if")
-    severity = rule.get("severity", ERROR)
-    msg = f"{reason}，{ctx.q(code)}必须填写。" if reason else f"{ctx.q(code)}必须填写。"
+    severity, rid, msg = _required_or_empty_text(ctx, rule)
 
     def run(fields, today, emit):
         if not fields.get(code) and when(fields):
@@ -55,13 +98,7 @@ def _required(ctx: RuleContext, rule: dict, when) -> Rule:
 
 def _empty(ctx: RuleContext, rule: dict, when) -> Rule:
     code = rule["field"]
-    severity = rule.get("severity", ERROR)
-    reason = rule.get("reason", "")
-    rid = rule.get("rule_id", "must_be_empty" if severity == ERROR else "not_used")
-    if severity == ERROR:
-        msg = f"{reason}，{ctx.q(code)}应为空，请删除该项内容。"
-    else:
-        msg = f"{reason}不使用{ctx.q(code)}，请确认是否填错位置。"
+    severity, rid, msg = _required_or_empty_text(ctx, rule)
 
     def run(fields, today, emit):
         if fields.get(code) and when(fields):
@@ -147,7 +184,7 @@ def _amount_for_categories(ctx: RuleContext, rule: dict, when) -> Rule:
     def run(fields, today, emit):
         if not when(fields):
             return
-        selected = set(split_multi(fields.get(cats_code, "")))
+        selected = multi_values(fields.get(cats_code, ""))
         text = fields.get(amount_code)
         value = amount_value(text)
         if text and value is None:
@@ -174,7 +211,7 @@ def _values_before_date(ctx: RuleContext, rule: dict, when) -> Rule:
         d = iso_date(fields.get(date_code))
         if d is None or d >= before or not when(fields):
             return
-        selected = set(split_multi(fields.get(code, "")))
+        selected = multi_values(fields.get(code, ""))
         hits = [v for v in values if v in selected]
         if hits:
             emit(code, severity, rid,

@@ -30,7 +30,9 @@ def deadline_for(calendar: WorkCalendar, decision_date: date, n: int = DEFAULT_D
     return calendar.add_workdays(decision_date, n)
 
 
-def deadlines_for(calendar: WorkCalendar, dates: list[date | None], n: int = DEFAULT_DAYS) -> list[date | None]:
+def deadlines_for(
+    calendar: WorkCalendar, dates: list[date | None], n: int = DEFAULT_DAYS
+) -> list[date | None]:
     """deadline_for over many records at once; a large queue has few distinct decision dates."""
     known: dict[date, date | None] = {}
     out: list[date | None] = []
@@ -51,11 +53,17 @@ def deadlines_for(calendar: WorkCalendar, dates: list[date | None], n: int = DEF
 class Countdown:
     """Working days left until a deadline, and the band the queue colours the record by.
 
-    days_left: 0 = due today, 1 = due on the next working day, -k = overdue. When today is not
-    a working day there is no "due today": a deadline after today counts the working days in
-    (today, deadline], so Saturday before a Monday deadline gives 1; a deadline before today counts
-    minus the working days in [deadline, today), so Saturday after a Friday deadline gives -1.
-    The sign therefore always follows the calendar dates, and 0 only ever means deadline == today.
+    days_left: 0 = due today, 1 = due on the next working day, -k = overdue, counting from a
+    working day today: +k = the deadline is the k-th working day after today, -k = today is the
+    k-th working day after the deadline.
+
+    A non-working today (weekend, holiday) has no "due today" and never gives 0:
+    - a deadline ahead counts the working days in (today, deadline], as on the working day before
+      (no working time has passed since): Saturday before a Monday deadline gives 1;
+    - a deadline behind counts minus the working days in [deadline, today), as on the working day
+      after (the earliest anyone can act is already that late): Saturday after a Friday deadline
+      gives -1, the same as the Monday after.
+    So the sign always follows the dates, and 0 means exactly deadline == today.
     """
 
     days_left: int | None
@@ -86,7 +94,9 @@ def countdown(calendar: WorkCalendar, deadline: date | None, today: date, due_so
     return Countdown(left, "due_soon" if left <= due_soon else "normal")
 
 
-def timeliness(deadline: date | None, received_at: datetime | str | None) -> Literal["on_time", "late"] | None:
+def timeliness(
+    deadline: date | None, received_at: datetime | str | None
+) -> Literal["on_time", "late"] | None:
     """On time when the UTC+8 local date of the platform's receipt is on or before the deadline.
 
     None when the deadline is unknown or nothing has been received yet. A timestamp without an

@@ -47,7 +47,7 @@ def _dates(obj: dict[str, Any], key: str, year: int, weekend: bool, problems: li
     label = "调休上班日" if weekend else "放假的工作日"
     values = obj.get(key)
     if not isinstance(values, list):
-        problems.append(f"缺少 {key} 列表（{label}），应为 [\"YYYY-MM-DD\", …]")
+        problems.append(f'缺少 {key} 列表（{label}），应为 ["YYYY-MM-DD", …]')
         return frozenset()
     seen: set[date] = set()
     for value in values:
@@ -64,9 +64,13 @@ def _dates(obj: dict[str, Any], key: str, year: int, weekend: bool, problems: li
         elif day in seen:
             problems.append(f"{key} 中的 {value} 重复出现")
         elif weekend and day.weekday() < 5:
-            problems.append(f"{key} 中的 {value} 是{WEEKDAY_NAMES[day.weekday()]}，调休上班日只能是周六或周日")
+            problems.append(
+                f"{key} 中的 {value} 是{WEEKDAY_NAMES[day.weekday()]}，调休上班日只能是周六或周日"
+            )
         elif not weekend and day.weekday() >= 5:
-            problems.append(f"{key} 中的 {value} 是{WEEKDAY_NAMES[day.weekday()]}，holidays 只列放假的周一至周五")
+            problems.append(
+                f"{key} 中的 {value} 是{WEEKDAY_NAMES[day.weekday()]}，holidays 只列放假的周一至周五"
+            )
         seen.add(day)
     return frozenset(seen)
 
@@ -89,15 +93,6 @@ def parse_calendar_document(obj: Any, source: Source) -> YearTable:
         raise _fail(problems, year)
     note = " ".join(str(obj[k]) for k in ("source", "published_at") if obj.get(k))
     return YearTable(year, holidays, workdays, source, note)
-
-
-def table_document(table: YearTable) -> dict[str, Any]:
-    """A YearTable back in the platform's document format (dates sorted)."""
-    return {
-        "year": table.year,
-        "holidays": sorted(d.isoformat() for d in table.holidays),
-        "workdays": sorted(d.isoformat() for d in table.workdays),
-    }
 
 
 @lru_cache(maxsize=1)

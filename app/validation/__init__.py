@@ -1,0 +1,1 @@
+"""Offline validation: normaliser, field checks, record rules, check digits, personal-data scan."""
