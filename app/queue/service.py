@@ -251,13 +251,9 @@ class QueueService:
                     dl = deadline_for(self.ctx.calendar, d, kind.deadline_days)
                     new = dl.isoformat() if dl else None
                 if new != old:
-                    updates.append({"b_id": rid, "b_deadline": new})
+                    updates.append({"id": rid, "deadline": new})
             if updates:
-                from sqlalchemy import bindparam
-
-                s.execute(update(Record).where(Record.id == bindparam("b_id"))
-                          .values(deadline=bindparam("b_deadline")).execution_options(synchronize_session=False),
-                          updates)
+                s.execute(update(Record), updates)  # ORM bulk update by primary key
                 changed = len(updates)
         return changed
 

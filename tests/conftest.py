@@ -1,0 +1,27 @@
+"""Shared fixtures: a real data folder per test, an in-memory keyring, a fixed "today"."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def ctx(data_dir, monkeypatch):
+    """A core context over a fresh SQLite file; "today" pinned to 2026-11-26 (UTC+8)."""
+    from app.context import AppContext
+
+    monkeypatch.setenv("CREDITDESK_TODAY", "2026-11-26")
+    context = AppContext(data_dir)
+    yield context
+    context.close()

@@ -1,0 +1,200 @@
+"""The SQLite store (durable settings, migrations, crash safety) and the queue service."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from app.errors import UserError
+from app.queue import states as st
+from app.store.db import DB_FILENAME
+from tests import factories
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_store_settings_and_migrations(ctx):
+    with ctx.store.engine.connect() as conn:
+        pragma = lambda name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("foreign_keys") == 1
+        assert pragma("synchronous") == 2  # FULL
+        from app.store.migrate import current_revision, head_revision
+
+        assert current_revision(ctx.store.engine) == head_revision(ctx.store.engine)
+    if os.name == "posix":
+        assert (ctx.data_dir / DB_FILENAME).stat().st_mode & 0o077 == 0
+
+
+def test_reopening_an_upgraded_store_changes_nothing(ctx, data_dir):
+    ctx.queue.add([("penalty", factories.penalty(random.Random(1)))])
+    ctx.close()
+    from app.context import AppContext
+
+    again = AppContext(data_dir)
+    assert len(again.queue.list()) == 1
+    again.close()
+
+
+def test_add_sets_state_deadline_and_audit(ctx):
+    rng = random.Random(2)
+    good = factories.penalty(rng, 1)
+    bad = factories.penalty(rng, 2, CF_JDRQ="2026-13-01")
+    results = ctx.queue.add([("penalty", good), ("penalty", bad)], actor="clerk")
+    assert [r.state for r in results] == [st.READY, st.DRAFT]
+    rec = ctx.queue.get(results[0].client_id)
+    assert rec.deadline == "2026-12-01" and rec.decision_date == "2026-11-20"
+    assert rec.revision == 1 and rec.catalog_version == ctx.catalogs.active().version
+    draft = ctx.queue.get(results[1].client_id)
+    assert draft.error_count == 1 and draft.findings[0]["rule"] == "date_invalid" and draft.deadline is None
+    events = ctx.queue.history(results[0].client_id)
+    assert [(e.action, e.actor, e.old_state, e.new_state) for e in events] == [("create", "clerk", None, "ready")]
+
+
+def test_unknown_kinds_are_never_stored(ctx):
+    results = ctx.queue.add([("nope", {"X": "1"})])
+    assert results[0].client_id is None and ctx.queue.list() == []
+
+
+def test_edit_fixes_a_draft_and_keeps_an_audit_trail_without_id_numbers(ctx):
+    rng = random.Random(3)
+    person = {"CF_XDR_MC": "王小明", "CF_XDR_LB": "自然人", "CF_XDR_SHXYM": None, "CF_FRDB": None,
+              "CF_XDR_ZJLX": "身份证", "CF_XDR_ZJHM": "36042619910102009X"}
+    fields = factories.penalty(rng, 1, **person)
+    [res] = ctx.queue.add([("penalty", fields)])
+    assert res.state == st.DRAFT
+    fields["CF_XDR_ZJHM"] = "360426199101010071"
+    result = ctx.queue.edit(res.client_id, fields, actor="clerk")
+    assert result.ok
+    rec = ctx.queue.get(res.client_id)
+    assert rec.state == st.READY and rec.error_count == 0 and rec.revision == 1
+    edit = ctx.queue.history(res.client_id)[-1]
+    assert (edit.action, edit.old_state, edit.new_state) == ("edit", "draft", "ready")
+    assert edit.detail["fields"]["CF_XDR_ZJHM"] == ["360426********009X", "360426********0071"]
+    assert "360426199101010071" not in json.dumps(edit.detail)
+
+
+def test_edit_as_draft_and_edit_that_breaks_a_ready_record(ctx):
+    fields = factories.penalty(random.Random(4), 1)
+    [res] = ctx.queue.add([("penalty", fields)])
+    ctx.queue.edit(res.client_id, fields, ready=False)
+    assert ctx.queue.get(res.client_id).state == st.DRAFT
+    ctx.queue.mark_ready([res.client_id])
+    assert ctx.queue.get(res.client_id).state == st.READY
+    ctx.queue.edit(res.client_id, dict(fields, CF_NR_FK="abc"))
+    assert ctx.queue.get(res.client_id).state == st.DRAFT
+
+
+def test_editing_never_conflicts_with_itself(ctx):
+    fields = factories.penalty(random.Random(5), 1)
+    [res] = ctx.queue.add([("penalty", fields)])
+    assert ctx.queue.edit(res.client_id, fields).ok
+
+
+def test_duplicates_against_the_queue_ignore_withdrawn_records(ctx):
+    fields = factories.penalty(random.Random(6), 1)
+    [first] = ctx.queue.add([("penalty", fields)])
+    [second] = ctx.queue.add([("penalty", fields)])
+    assert second.state == st.DRAFT and second.findings[-1].rule == "duplicate_record"
+    ctx.queue.withdraw(first.client_id, "录入重复")
+    assert ctx.queue.get(first.client_id).state == st.WITHDRAWN
+    ctx.queue.revalidate([second.client_id], promote=True)
+    assert ctx.queue.get(second.client_id).state == st.READY
+
+
+def test_withdraw_needs_a_reason_and_withdrawn_records_are_final(ctx):
+    [res] = ctx.queue.add([("penalty", factories.penalty(random.Random(7), 1))])
+    with pytest.raises(UserError, match="撤销原因"):
+        ctx.queue.withdraw(res.client_id, "  ")
+    ctx.queue.withdraw(res.client_id, "决定已撤销")
+    with pytest.raises(UserError, match="不能修改"):
+        ctx.queue.edit(res.client_id, {})
+
+
+def test_revalidate_after_a_new_catalog_sends_failing_records_back_to_drafts(ctx):
+    import copy
+
+    [res] = ctx.queue.add([("penalty", factories.penalty(random.Random(8), 1))])
+    doc = copy.deepcopy(ctx.catalogs.active().document)
+    doc["version"] = "2026.9"
+    for f in doc["kinds"][1]["fields"]:
+        if f["code"] == "CF_WSH":
+            f["length"] = 5
+    ctx.catalogs.install(doc, "platform")
+    counts = ctx.queue.revalidate()
+    rec = ctx.queue.get(res.client_id)
+    assert counts["draft"] == 1 and rec.state == st.DRAFT and rec.catalog_version == "2026.9"
+    assert rec.findings[0]["rule"] == "length"
+
+
+def test_deadlines_are_recomputed_when_a_new_calendar_year_arrives(ctx, tmp_path):
+    [res] = ctx.queue.add([("penalty", factories.penalty(random.Random(9), 1, decided=__import__("datetime").date(
+        2026, 11, 26)))])
+    late_year = factories.penalty(random.Random(10), 2)
+    late_year.update(CF_JDRQ="2026-12-24", CF_YXQ="2027-12-24", CF_GSJZQ="2027-12-24")
+    [res2] = ctx.queue.add([("penalty", late_year)])
+    assert ctx.queue.get(res.client_id).deadline == "2026-12-07"
+    assert ctx.queue.get(res2.client_id).deadline is None  # runs into 2027, not yet covered
+    doc = {"year": 2027, "holidays": ["2027-01-01"], "workdays": [], "source": "测试", "published_at": "2026-11-01"}
+    path = tmp_path / "2027.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    from app.workdays.sources import import_calendar_file
+
+    import_calendar_file(ctx.store, path)
+    ctx.reload_calendar()
+    assert ctx.queue.recompute_deadlines() == 1
+    # 12-25 Fri, 12-28 … 12-31, (01-01 holiday), 01-04, 01-05: the 7th working day.
+    assert ctx.queue.get(res2.client_id).deadline == "2027-01-05"
+
+
+KILL_CHILD = textwrap.dedent("""
+    import random, sys
+    from app.context import AppContext
+    from tests import factories
+    ctx = AppContext(__import__("pathlib").Path(sys.argv[1]))
+    rng = random.Random(1)
+    n = 0
+    while True:
+        batch = [("penalty", factories.penalty(rng, n + i + 1)) for i in range(50)]
+        ctx.queue.add(batch)
+        n += 50
+        print(n, flush=True)
+""")
+
+
+def test_sigkill_in_the_middle_of_writes_loses_no_committed_record(data_dir):
+    proc = subprocess.Popen([sys.executable, "-c", KILL_CHILD, str(data_dir)], cwd=ROOT, stdout=subprocess.PIPE,
+                            text=True)
+    committed = 0
+    try:
+        for line in proc.stdout:
+            committed = int(line)
+            if committed >= 600:
+                break
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    conn = sqlite3.connect(data_dir / DB_FILENAME)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        count = conn.execute("SELECT count(*) FROM records").fetchone()[0]
+        audits = conn.execute("SELECT count(*) FROM audit_events").fetchone()[0]
+    finally:
+        conn.close()
+    assert count >= committed and count % 50 == 0  # every committed batch, and no half batch
+    assert audits == count
+    from app.context import AppContext
+
+    after = AppContext(data_dir)
+    assert len(after.queue.list()) == count
+    after.close()
