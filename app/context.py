@@ -47,6 +47,30 @@ class AppContext:
         self._calendar = None
         return self.calendar
 
+    _blacklist = None
+
+    @property
+    def blacklist(self):
+        """The local copy of the serious-dishonesty list, as the validator compares with it."""
+        if self._blacklist is None:
+            from app.platform.blacklist import load_index
+
+            self._blacklist = load_index(self.store, self.settings.blacklist_max_age_days)
+        return self._blacklist
+
+    def reload_blacklist(self):
+        self._blacklist = None
+        return self.blacklist
+
+    @cached_property
+    def settings(self):
+        from app.settings import Settings
+
+        return Settings.load(self.data_dir)
+
+    def save_settings(self) -> None:
+        self.settings.save(self.data_dir)
+
     @cached_property
     def queue(self):
         from app.queue.service import QueueService

@@ -15,7 +15,7 @@ from app import __version__
 from app.errors import UserError
 
 # Each module has register(subparsers), which adds its sub-command(s) and sets `func`.
-COMMAND_MODULES = ("validate", "queue", "deadline", "calendar")
+COMMAND_MODULES = ("validate", "queue", "deadline", "calendar", "platform", "report")
 
 log = logging.getLogger(__name__)
 

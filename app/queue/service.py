@@ -66,10 +66,10 @@ class QueueService:
 
     @property
     def validator(self) -> Validator:
-        catalog, calendar = self.catalog, self.ctx.calendar
+        catalog, calendar, blacklist = self.catalog, self.ctx.calendar, self.ctx.blacklist
         v = self._validator
-        if v is None or v.catalog is not catalog or v.calendar is not calendar:
-            v = self._validator = Validator(catalog, calendar)
+        if v is None or v.catalog is not catalog or v.calendar is not calendar or v.blacklist is not blacklist:
+            v = self._validator = Validator(catalog, calendar, blacklist)
         return v
 
     def kind(self, kind_id: str) -> Kind:

@@ -28,15 +28,21 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def current_heads(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
 def head_revision(engine: Engine) -> str | None:
-    return ScriptDirectory.from_config(_config(engine)).get_current_head()
+    heads = ScriptDirectory.from_config(_config(engine)).get_heads()
+    return heads[0] if len(heads) == 1 else None
 
 
 def upgrade_to_head(engine: Engine) -> None:
     cfg = _config(engine)
-    head = ScriptDirectory.from_config(cfg).get_current_head()
-    current = current_revision(engine)
-    if current == head:
-        return
-    log.info("upgrading the store from %s to %s", current, head)
-    command.upgrade(cfg, "head")
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    current = current_heads(engine)
+    if current == heads:
+        return  # the common start-up: nothing to do, and no migration code is loaded
+    log.info("upgrading the store from %s to %s", sorted(current), sorted(heads))
+    command.upgrade(cfg, "heads")

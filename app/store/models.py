@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -48,6 +48,8 @@ class Record(Base):
     # Set when the record is edited while a batch holding it is in flight.
     edited_while_sending: Mapped[int] = mapped_column(Integer, default=0)
     pending_action: Mapped[str] = mapped_column(String(16), default="create")
+    # The batch holding this record while it is being sent.
+    batch_key: Mapped[str | None] = mapped_column(String(36))
     withdraw_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -98,3 +100,45 @@ class CalendarYear(Base):
     # The platform's /calendar/{year} document: {"year", "holidays", "workdays", "source", ...}
     document: Mapped[dict] = mapped_column(JSON)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+
+class SyncBatch(Base):
+    """A batch of records sent (or about to be sent) to the platform, written before the request
+    leaves: after a crash the same body goes out again with the same Idempotency-Key."""
+
+    __tablename__ = "sync_batches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(36), unique=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # exactly the bytes sent
+    client_ids: Mapped[list] = mapped_column(JSON)
+    # pending: the outcome is not known yet; done: the answer was applied; abandoned: a 4xx said
+    # nothing was stored (the records went back to the queue).
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    batch_id: Mapped[str | None] = mapped_column(String(64))  # the platform's
+    received_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class SyncState(Base):
+    """Small named values of the sync: catalog ETag, list and feedback cursors, times."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+
+
+class BlacklistEntry(Base):
+    """The local copy of the 严重失信主体名单 (only entries currently on the list)."""
+
+    __tablename__ = "blacklist_entries"
+
+    entry_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject_name: Mapped[str | None] = mapped_column(String(200), index=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    id_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    list_name: Mapped[str] = mapped_column(String(200))
+    listed_on: Mapped[str | None] = mapped_column(String(10))

@@ -9,6 +9,7 @@ from datetime import date
 
 from app.catalog.model import Catalog, Kind
 from app.clock import today as local_today
+from app.validation.blacklist import BlacklistIndex
 from app.validation.duplicates import DuplicateIndex, doc_key, subject_key
 from app.validation.fields import FieldChecker
 from app.validation.findings import ERROR, Finding
@@ -38,9 +39,10 @@ class CheckResult:
 
 
 class KindValidator:
-    def __init__(self, catalog: Catalog, kind: Kind, calendar=None):
+    def __init__(self, catalog: Catalog, kind: Kind, calendar=None, blacklist: BlacklistIndex | None = None):
         self.catalog = catalog
         self.kind = kind
+        self.blacklist = blacklist
         self.normalizer = Normalizer(catalog, kind)
         self.checkers = {f.code: FieldChecker(catalog, kind, f) for f in kind.fields}
         self.required = [(f.code, self.checkers[f.code]) for f in kind.fields if f.required]
@@ -80,6 +82,8 @@ class KindValidator:
             findings.sort(key=lambda f: order.get(f.field, -1))
         for rule in self.rules:
             rule(fields, today, emit)
+        if self.blacklist is not None:
+            findings.extend(self.blacklist.findings(self.kind, fields, self.catalog.placeholder_uscc, today))
         return findings
 
     def check(self, raw: dict[str, object], today: date) -> CheckResult:
@@ -95,15 +99,17 @@ class KindValidator:
 class Validator:
     """Validates records of every kind of one catalog."""
 
-    def __init__(self, catalog: Catalog, calendar=None):
+    def __init__(self, catalog: Catalog, calendar=None, blacklist: BlacklistIndex | None = None):
         self.catalog = catalog
         self.calendar = calendar
+        self.blacklist = blacklist
         self._kinds: dict[str, KindValidator] = {}
 
     def for_kind(self, kind_id: str) -> KindValidator | None:
         kv = self._kinds.get(kind_id)
         if kv is None and kind_id in self.catalog.kinds:
-            kv = self._kinds[kind_id] = KindValidator(self.catalog, self.catalog.kinds[kind_id], self.calendar)
+            kv = self._kinds[kind_id] = KindValidator(self.catalog, self.catalog.kinds[kind_id], self.calendar,
+                                                      self.blacklist)
         return kv
 
     def check(self, kind_id: str, raw: dict[str, object], today: date | None = None) -> CheckResult:

@@ -1,0 +1,296 @@
+"""The sync engine: one call does everything, in the order of issue 5 — catalog (ETag) → calendars →
+serious-dishonesty list → push ready records → feedback → summary.
+
+Nothing is lost or sent twice: a batch and its Idempotency-Key are committed before the request
+leaves; a batch whose outcome is unknown stays pending and is replayed byte for byte (same key,
+same body) by the next sync; a record in flight without a batch is settled with
+GET /submissions/{client_id}. Systemic failures (credentials, network, 5xx after retries) stop the
+run and leave records as they are; a record the platform rejects is returned with its reasons and
+the rest go on."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from app.catalog.loader import CatalogError
+from app.clock import now, today
+from app.errors import UserError
+from app.platform import blacklist
+from app.platform.client import PlatformClient, Response
+from app.platform.credentials import load_password
+from app.platform.errors import (
+    CatalogOutdated,
+    CredentialsError,
+    NotLoggedIn,
+    PlatformError,
+    RequestRefused,
+    ServerError,
+)
+from app.platform.lock import sync_lock
+from app.queue.sending import FEEDBACK_CURSOR, Outbox, Outcome
+from app.store.state import read_state, write_state
+from app.workdays.sources import CalendarFormatError, save_platform_year
+
+log = logging.getLogger(__name__)
+
+CATALOG_ETAG = "catalog_etag"
+LAST_SYNC = "last_sync_at"
+MAX_PAGES = 100_000  # a hostile or broken server cannot keep a sync paging for ever
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+PHASES = {"login": "登录平台", "catalog": "数据目录", "calendar": "工作日历", "blacklist": "严重失信主体名单",
+          "push": "报送记录", "feedback": "平台反馈"}
+
+
+@dataclass
+class SyncSummary:
+    ok: bool = False
+    error: str | None = None
+    error_code: str | None = None
+    sent: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    conflict: int = 0
+    returned: int = 0
+    withdrawn: int = 0
+    reconciled: int = 0
+    catalog_version: str | None = None
+    calendar_years: list[int] = field(default_factory=list)
+    blacklist_entries: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    def add(self, outcome: Outcome) -> None:
+        for name in ("sent", "accepted", "duplicate", "rejected", "conflict", "returned", "withdrawn"):
+            setattr(self, name, getattr(self, name) + getattr(outcome, name))
+
+
+def client_from_settings(ctx, **kw) -> PlatformClient:
+    s = ctx.settings
+    if not s.platform_url or not s.username:
+        raise NotLoggedIn("尚未登录平台账号：请先用 creditdesk login --url 平台地址 --username 用户名 登录。")
+    password = load_password(s.platform_url, s.username)
+    if not password:
+        raise NotLoggedIn("系统钥匙串中没有保存平台密码，请重新登录。")
+    return PlatformClient(s.platform_url, username=s.username, password=password, ca_bundle=s.ca_bundle,
+                          proxy=s.proxy, connect_timeout=s.connect_timeout, read_timeout=s.read_timeout, **kw)
+
+
+def _shape(resp: Response, *members: tuple[str, type]) -> dict:
+    """A 200 body the contract describes, or ServerError (a malformed answer: outcome unknown)."""
+    body = resp.body
+    if not isinstance(body, dict) or any(not isinstance(body.get(name), kind) for name, kind in members):
+        raise ServerError("平台返回的数据格式不正确，已停止本次同步，请稍后再试。")
+    return body
+
+
+class SyncEngine:
+    def __init__(self, ctx, client: PlatformClient, progress: Progress | None = None,
+                 cancelled: Callable[[], bool] | None = None):
+        self.ctx = ctx
+        self.client = client
+        self.progress = progress or (lambda phase, done, total: None)
+        self.cancelled = cancelled or (lambda: False)
+        self.outbox = Outbox(ctx.queue)
+        self.summary = SyncSummary()
+        self._catalog_refreshed = False
+        self._requeued: set[str] = set()  # sent this run but refused whole: may go out again
+
+    # -- the run ---------------------------------------------------------------------------------------
+    def run(self) -> SyncSummary:
+        s = self.summary
+        with sync_lock(self.ctx.data_dir):
+            try:
+                for phase, step in (("login", self._login), ("catalog", self._catalog),
+                                    ("calendar", self._calendars), ("blacklist", self._blacklist),
+                                    ("push", self._push), ("feedback", self._feedback)):
+                    self._check_cancel()
+                    self.progress(phase, 0, 0)
+                    step()
+                s.ok = True
+            except UserError as exc:
+                s.ok, s.error, s.error_code = False, exc.message, exc.code
+                log.warning("sync stopped: %s", exc.code)
+            finally:
+                write_state(self.ctx.store, LAST_SYNC, now().isoformat(timespec="seconds"))
+                s.catalog_version = self.ctx.catalogs.active().version
+                s.calendar_years = self.ctx.calendar.covered_years()
+                s.blacklist_entries = blacklist.count(self.ctx.store)
+        return s
+
+    def _check_cancel(self) -> None:
+        if self.cancelled():
+            raise UserError("同步已取消；已完成的部分已保存，未发出的记录仍在队列中。", "cancelled")
+
+    def _login(self) -> None:
+        account = self.client.login()
+        st = self.ctx.settings
+        changed = (st.department_name, st.department_uscc, st.allowed_kinds) != (
+            account.department_name, account.department_uscc, list(account.kinds))
+        if changed:
+            st.department_name, st.department_uscc = account.department_name, account.department_uscc
+            st.allowed_kinds = list(account.kinds)
+            self.ctx.save_settings()
+
+    # -- catalog ---------------------------------------------------------------------------------------
+    def _catalog(self, force: bool = False) -> None:
+        etag = None if force else read_state(self.ctx.store, CATALOG_ETAG)
+        if etag and self.ctx.catalogs.active().version != etag.strip('"'):
+            etag = None  # the catalog in use is not the one that ETag names
+        resp = self.client.get_catalog(etag)
+        if resp.status == 304:
+            return
+        body = _shape(resp, ("version", str), ("catalog", dict))
+        doc = copy.deepcopy(body["catalog"])
+        if isinstance(doc, dict):
+            doc["version"] = body["version"]  # the ETag and the answer's version are the version
+        try:
+            self.ctx.catalogs.install(doc, "platform")
+        except CatalogError as exc:
+            self.summary.notes.append(f"平台目录 {body['version'][:40]} 未通过格式校验，继续使用当前目录"
+                                      f"（{self.ctx.catalogs.active().version}）：{exc.message[:200]}")
+            return
+        write_state(self.ctx.store, CATALOG_ETAG, resp.headers.get("ETag") or f'"{body["version"]}"')
+        counts = self.ctx.queue.revalidate()
+        self.summary.notes.append(f"已更新数据目录为 {body['version'][:40]}，重新校验 {counts['checked']} 条记录。")
+
+    # -- calendars ---------------------------------------------------------------------------------------
+    def _calendars(self) -> None:
+        year = today().year
+        fetched = False
+        for y in (year, year + 1):
+            if self.ctx.calendar.year_source(y) is not None:
+                continue
+            resp = self.client.get_calendar(y)
+            if resp.status == 404:
+                self.summary.notes.append(f"{y} 年工作日历平台尚未发布，该年的报送截止日暂无法计算。")
+                continue
+            try:
+                save_platform_year(self.ctx.store, _shape(resp, ("year", int)))
+                fetched = True
+            except CalendarFormatError as exc:
+                self.summary.notes.append(f"平台的 {y} 年日历格式不正确，未采用：{exc.message[:200]}")
+        if fetched:
+            self.ctx.reload_calendar()
+            changed = self.ctx.queue.recompute_deadlines()
+            self.summary.notes.append(f"已获取新的工作日历，重新计算了 {changed} 条记录的报送截止日。")
+
+    # -- the serious-dishonesty list ------------------------------------------------------------------
+    def _blacklist(self) -> None:
+        store = self.ctx.store
+        cursor = blacklist.cursor(store)
+        for page in range(MAX_PAGES):
+            self._check_cancel()
+            body = _shape(self.client.get_blacklist(cursor), ("items", list), ("next_cursor", str),
+                          ("has_more", bool))
+            blacklist.apply_page(store, body["items"], body["next_cursor"], today())
+            cursor = body["next_cursor"]
+            self.progress("blacklist", page + 1, 0)
+            if not body["has_more"]:
+                break
+        self.ctx.reload_blacklist()
+
+    # -- push ----------------------------------------------------------------------------------------------
+    def _push(self) -> None:
+        for batch in self.outbox.pending_batches():  # after a crash or a lost answer: replay unchanged
+            self._send(batch.idempotency_key, batch.body)
+        for cid in self.outbox.sending_without_batch():
+            self._reconcile(cid)
+        catalog = self.ctx.catalogs.active()
+        stale = [r.client_id for r in self.ctx.queue.list(state="ready") if r.catalog_version != catalog.version]
+        if stale:
+            self.ctx.queue.revalidate(stale)
+        sent_now: set[str] = set()
+        total = len(self.outbox.ready_ids(set()))
+        while True:
+            self._check_cancel()
+            catalog = self.ctx.catalogs.active()
+            ids = self.outbox.ready_ids(sent_now)
+            if not ids:
+                break
+            reported = {k.id: {f.code for f in k.fields if not f.local_only} for k in catalog.kinds.values()}
+            batch = self.outbox.build_batch(ids, catalog.version, reported)
+            if batch is None:
+                break
+            sent_now.update(batch.client_ids)
+            self._send(batch.idempotency_key, batch.body)
+            sent_now -= self._requeued
+            self._requeued.clear()
+            self.progress("push", len(sent_now), max(total, len(sent_now)))
+
+    def _send(self, key: str, body: bytes) -> None:
+        try:
+            resp = self.client.post_submissions(key, body)
+        except CredentialsError:
+            self.outbox.abandon(key, "登录凭据无效")  # answered 401/423: nothing was stored
+            raise
+        except CatalogOutdated as exc:
+            self.outbox.abandon(key, exc.message)
+            if self._catalog_refreshed:
+                raise
+            self._requeued.update(r["client_id"] for r in json.loads(body)["records"])
+            self._catalog_refreshed = True
+            self.summary.notes.append("平台要求使用新的数据目录：已获取新目录并重新校验队列，仍通过校验的记录继续报送。")
+            self._catalog(force=True)
+            return
+        except RequestRefused as exc:
+            self.outbox.abandon(key, exc.message)
+            raise
+        # PlatformError (network, server, rate limit) propagates: the batch stays pending for replay.
+        body_ = _shape(resp, ("results", list))
+        outcome = self.outbox.apply_answer(key, body_)
+        self.summary.add(outcome)
+        for cid in outcome.unknown + outcome.stale:
+            self._reconcile(cid)
+        for cid in outcome.first_received_unknown:
+            doc = self._status(cid)
+            self.outbox.set_first_received(cid, doc)
+
+    def _status(self, client_id: str) -> dict | None:
+        resp = self.client.get_submission(client_id)
+        if resp.status == 404:
+            return None
+        return _shape(resp, ("revision", int), ("status", str))
+
+    def _reconcile(self, client_id: str) -> None:
+        self.outbox.reconcile(client_id, self._status(client_id))
+        self.summary.reconciled += 1
+
+    # -- feedback -------------------------------------------------------------------------------------------
+    def _feedback(self) -> None:
+        cursor = read_state(self.ctx.store, FEEDBACK_CURSOR)
+        for page in range(MAX_PAGES):
+            self._check_cancel()
+            body = _shape(self.client.get_feedback(cursor), ("items", list), ("next_cursor", str),
+                          ("has_more", bool))
+            self.summary.returned += self.outbox.apply_feedback(body["items"], body["next_cursor"])
+            cursor = body["next_cursor"]
+            self.progress("feedback", page + 1, 0)
+            if not body["has_more"]:
+                break
+
+
+def run_sync(ctx, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None,
+             client: PlatformClient | None = None) -> SyncSummary:
+    """Sync the data folder of `ctx` with the platform in its settings (password from the keyring)."""
+    try:
+        client = client or client_from_settings(ctx, cancelled=cancelled or (lambda: False))
+    except PlatformError as exc:
+        return SyncSummary(ok=False, error=exc.message, error_code=exc.code)
+    try:
+        return SyncEngine(ctx, client, progress, cancelled).run()
+    finally:
+        client.close()
+
+
+def last_sync(ctx) -> str | None:
+    return read_state(ctx.store, LAST_SYNC)
+
+
