@@ -25,3 +25,17 @@ def ctx(data_dir, monkeypatch):
     context = AppContext(data_dir)
     yield context
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    """Every test gets an empty in-memory keyring; the real one is never touched."""
+    import keyring
+
+    from tests.memory_keyring import MemoryKeyring
+
+    backend = MemoryKeyring()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

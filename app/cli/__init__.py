@@ -15,7 +15,7 @@ from app import __version__
 from app.errors import UserError
 
 # Each module has register(subparsers), which adds its sub-command(s) and sets `func`.
-COMMAND_MODULES = ("validate", "queue", "deadline", "calendar", "platform", "report")
+COMMAND_MODULES = ("validate", "queue", "deadline", "calendar", "catalog", "platform", "report")
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="creditdesk", description="CreditDesk 信用信息报送客户端")
     parser.add_argument("--version", action="version", version=f"CreditDesk {__version__}")
     parser.add_argument("--data-dir", help="数据目录（默认：用户数据目录，或环境变量 CREDITDESK_HOME）")
+    parser.add_argument("--self-test", action="store_true", help="在临时目录中自检（数据库、目录、日历、校验、主窗口）")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"app.cli.{name}").register(sub)
@@ -41,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     _configure_stdio()
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from app.selftest import run_self_test
+
+        return run_self_test()
     if not args.command:
         from ui.app import run_gui  # imported late: the command line never needs Qt
 

@@ -1,0 +1,78 @@
+"""Long work off the GUI thread (import, sync, recomputing deadlines, reports).
+
+`run_task(fn, on_done=..., on_error=..., on_progress=...)` runs `fn(task)` on a pool thread; its
+callbacks always arrive on the GUI thread (queued signals), as in Anki's and Picard's task helpers.
+`fn` may call `task.progress(...)` with any arguments and should look at `task.cancelled` between
+steps. A core UserError reaches `on_error` with its Chinese message; anything else is logged and
+reported with a general sentence, never a traceback on screen."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from app.errors import UserError
+
+log = logging.getLogger(__name__)
+
+# Tasks still running: kept referenced so their signal objects live until they report.
+_running: set[Task] = set()
+
+
+class _Signals(QObject):
+    progress = Signal(tuple)
+    done = Signal(object)
+    failed = Signal(str, str)  # (machine code, Chinese message)
+
+
+class Task(QRunnable):
+    def __init__(self, fn: Callable[[Task], Any]):
+        super().__init__()
+        self.setAutoDelete(False)
+        self.fn = fn
+        self.signals = _Signals()
+        self.cancelled = False
+        self.finished = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def progress(self, *args) -> None:
+        self.signals.progress.emit(args)
+
+    def run(self) -> None:
+        try:
+            result = self.fn(self)
+        except UserError as exc:
+            self.signals.failed.emit(exc.code, exc.message)
+        except Exception:
+            log.exception("background task failed")
+            self.signals.failed.emit("internal", "程序内部出错，详细信息已写入日志文件，请联系技术支持。")
+        else:
+            self.signals.done.emit(result)
+        finally:
+            self.finished = True
+
+
+def run_task(fn: Callable[[Task], Any], *, on_done: Callable[[Any], None] | None = None,
+             on_error: Callable[[str, str], None] | None = None,
+             on_progress: Callable[..., None] | None = None, pool: QThreadPool | None = None) -> Task:
+    task = Task(fn)
+    _running.add(task)
+
+    def forget(*_):
+        _running.discard(task)
+
+    if on_progress:
+        task.signals.progress.connect(lambda args: on_progress(*args))
+    if on_done:
+        task.signals.done.connect(on_done)
+    if on_error:
+        task.signals.failed.connect(on_error)
+    task.signals.done.connect(forget)
+    task.signals.failed.connect(forget)
+    (pool or QThreadPool.globalInstance()).start(task)
+    return task
