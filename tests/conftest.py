@@ -39,3 +39,6 @@ def memory_keyring():
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+from tests.platform.fixtures import platform  # noqa: E402,F401  (the reference platform fixture)

@@ -15,7 +15,7 @@ from app import __version__
 from app.errors import UserError
 
 # Each module has register(subparsers), which adds its sub-command(s) and sets `func`.
-COMMAND_MODULES = ("validate", "queue", "deadline", "calendar", "catalog", "platform", "report")
+COMMAND_MODULES = ("validate", "queue", "deadline", "calendar", "catalog", "platform", "report", "backup", "importer", "template")
 
 log = logging.getLogger(__name__)
 

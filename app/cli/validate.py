@@ -1,4 +1,5 @@
-"""`creditdesk validate FILE.json [--json]`: check records offline without storing them."""
+"""`creditdesk validate FILE.json [--json]`: check records offline without storing them.
+A spreadsheet (.xlsx/.xls/.ods/.csv) is checked as `creditdesk import FILE --dry-run` does."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from app.validation.findings import ERROR
 
 def register(sub) -> None:
     p = sub.add_parser("validate", help="离线校验记录文件（不保存）")
-    p.add_argument("file", help="记录文件（JSON 数组）")
+    p.add_argument("file", help="记录文件（JSON 数组），或 .xlsx/.xls/.ods/.csv 表格")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     p.set_defaults(func=run)
 
@@ -20,6 +21,10 @@ def findings_as_issues(results) -> list[dict]:
 
 
 def run(args) -> int:
+    from app.cli.importer import SPREADSHEET_SUFFIXES, run_dry_run
+
+    if str(args.file).lower().endswith(SPREADSHEET_SUFFIXES):
+        return run_dry_run(args)
     items = read_records_json(args.file)
     ctx = context(args)
     queue = ctx.queue

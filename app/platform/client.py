@@ -37,6 +37,21 @@ MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # a catalog or a page is far smaller; mor
 TOKEN_ERRORS = ("token_expired", "invalid_token")
 
 
+# The members a 200 answer must have, by endpoint (platform-api.md); anything else is malformed.
+Shape = tuple[tuple[str, type], ...]
+CATALOG: Shape = (("version", str), ("catalog", dict))
+CALENDAR: Shape = (("year", int), ("holidays", list), ("workdays", list))
+PAGE: Shape = (("items", list), ("next_cursor", str), ("has_more", bool))
+SUBMISSION: Shape = (("client_id", str), ("revision", int), ("status", str))
+BATCH_ANSWER: Shape = (("results", list),)
+
+
+def _fits(body: Any, shape: Shape) -> bool:
+    return isinstance(body, dict) and all(
+        isinstance(body.get(name), kind) and not (kind is int and isinstance(body.get(name), bool))
+        for name, kind in shape)
+
+
 @dataclass(frozen=True)
 class Account:
     username: str
@@ -115,26 +130,27 @@ class PlatformClient:
     # -- the endpoints --------------------------------------------------------------------------------
     def get_catalog(self, etag: str | None) -> Response:
         headers = {"If-None-Match": etag} if etag else {}
-        return self._call("GET", "/catalog", headers=headers, ok=(200, 304))
+        return self._call("GET", "/catalog", headers=headers, ok=(200, 304), shape=CATALOG)
 
     def get_calendar(self, year: int) -> Response:
-        return self._call("GET", f"/calendar/{int(year)}", ok=(200, 404))
+        return self._call("GET", f"/calendar/{int(year)}", ok=(200, 404), shape=CALENDAR)
 
     def get_blacklist(self, cursor: str | None) -> Response:
-        return self._call("GET", "/blacklist", params={"cursor": cursor} if cursor else None)
+        return self._call("GET", "/blacklist", params={"cursor": cursor} if cursor else None, shape=PAGE)
 
     def get_feedback(self, cursor: str | None) -> Response:
-        return self._call("GET", "/feedback", params={"cursor": cursor} if cursor else None)
+        return self._call("GET", "/feedback", params={"cursor": cursor} if cursor else None, shape=PAGE)
 
     def get_submission(self, client_id: str) -> Response:
-        return self._call("GET", f"/submissions/{client_id}", ok=(200, 404))
+        return self._call("GET", f"/submissions/{client_id}", ok=(200, 404), shape=SUBMISSION)
 
     def post_submissions(self, idempotency_key: str, body: bytes) -> Response:
-        return self._call("POST", "/submissions", raw_body=body, headers={"Idempotency-Key": idempotency_key})
+        return self._call("POST", "/submissions", raw_body=body, headers={"Idempotency-Key": idempotency_key},
+                          shape=BATCH_ANSWER)
 
     # -- the machinery --------------------------------------------------------------------------------
     def _call(self, method: str, path: str, *, headers: dict | None = None, params: dict | None = None,
-              raw_body: bytes | None = None, ok: tuple[int, ...] = (200,)) -> Response:
+              raw_body: bytes | None = None, ok: tuple[int, ...] = (200,), shape: Shape = ()) -> Response:
         """One logical call: log in when needed, renew an expired token once, repeat on unknown
         outcomes with back-off, honour Retry-After. Raises a PlatformError subclass otherwise."""
         if self._token is None:
@@ -148,7 +164,7 @@ class PlatformClient:
             except (NetworkError, ServerError) as exc:
                 self._backoff(attempt, exc)
                 continue
-            if resp.status in ok and (resp.status != 200 or isinstance(resp.body, dict)):
+            if resp.status in ok and (resp.status != 200 or _fits(resp.body, shape)):
                 return resp
             if resp.status == 200:  # a 200 whose body is not the JSON described: outcome unknown
                 self._backoff(attempt, ServerError("平台返回的内容无法识别，请稍后再试。"))

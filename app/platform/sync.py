@@ -20,7 +20,7 @@ from app.catalog.loader import CatalogError
 from app.clock import now, today
 from app.errors import UserError
 from app.platform import blacklist
-from app.platform.client import PlatformClient, Response
+from app.platform.client import PlatformClient
 from app.platform.credentials import load_password
 from app.platform.errors import (
     CatalogOutdated,
@@ -28,7 +28,6 @@ from app.platform.errors import (
     NotLoggedIn,
     PlatformError,
     RequestRefused,
-    ServerError,
 )
 from app.platform.lock import sync_lock
 from app.queue.sending import FEEDBACK_CURSOR, Outbox, Outcome
@@ -81,14 +80,6 @@ def client_from_settings(ctx, **kw) -> PlatformClient:
         raise NotLoggedIn("系统钥匙串中没有保存平台密码，请重新登录。")
     return PlatformClient(s.platform_url, username=s.username, password=password, ca_bundle=s.ca_bundle,
                           proxy=s.proxy, connect_timeout=s.connect_timeout, read_timeout=s.read_timeout, **kw)
-
-
-def _shape(resp: Response, *members: tuple[str, type]) -> dict:
-    """A 200 body the contract describes, or ServerError (a malformed answer: outcome unknown)."""
-    body = resp.body
-    if not isinstance(body, dict) or any(not isinstance(body.get(name), kind) for name, kind in members):
-        raise ServerError("平台返回的数据格式不正确，已停止本次同步，请稍后再试。")
-    return body
 
 
 class SyncEngine:
@@ -147,7 +138,7 @@ class SyncEngine:
         resp = self.client.get_catalog(etag)
         if resp.status == 304:
             return
-        body = _shape(resp, ("version", str), ("catalog", dict))
+        body = resp.body
         doc = copy.deepcopy(body["catalog"])
         if isinstance(doc, dict):
             doc["version"] = body["version"]  # the ETag and the answer's version are the version
@@ -173,7 +164,7 @@ class SyncEngine:
                 self.summary.notes.append(f"{y} 年工作日历平台尚未发布，该年的报送截止日暂无法计算。")
                 continue
             try:
-                save_platform_year(self.ctx.store, _shape(resp, ("year", int)))
+                save_platform_year(self.ctx.store, resp.body)
                 fetched = True
             except CalendarFormatError as exc:
                 self.summary.notes.append(f"平台的 {y} 年日历格式不正确，未采用：{exc.message[:200]}")
@@ -186,16 +177,19 @@ class SyncEngine:
     def _blacklist(self) -> None:
         store = self.ctx.store
         cursor = blacklist.cursor(store)
+        changed = 0
         for page in range(MAX_PAGES):
             self._check_cancel()
-            body = _shape(self.client.get_blacklist(cursor), ("items", list), ("next_cursor", str),
-                          ("has_more", bool))
-            blacklist.apply_page(store, body["items"], body["next_cursor"], today())
+            body = self.client.get_blacklist(cursor).body
+            changed += blacklist.apply_page(store, body["items"], body["next_cursor"], today())
             cursor = body["next_cursor"]
             self.progress("blacklist", page + 1, 0)
             if not body["has_more"]:
                 break
         self.ctx.reload_blacklist()
+        if changed:
+            # The list is compared "again before reporting": records not yet sent get the new findings.
+            self.ctx.queue.revalidate()
 
     # -- push ----------------------------------------------------------------------------------------------
     def _push(self) -> None:
@@ -244,8 +238,7 @@ class SyncEngine:
             self.outbox.abandon(key, exc.message)
             raise
         # PlatformError (network, server, rate limit) propagates: the batch stays pending for replay.
-        body_ = _shape(resp, ("results", list))
-        outcome = self.outbox.apply_answer(key, body_)
+        outcome = self.outbox.apply_answer(key, resp.body)
         self.summary.add(outcome)
         for cid in outcome.unknown + outcome.stale:
             self._reconcile(cid)
@@ -257,7 +250,7 @@ class SyncEngine:
         resp = self.client.get_submission(client_id)
         if resp.status == 404:
             return None
-        return _shape(resp, ("revision", int), ("status", str))
+        return resp.body
 
     def _reconcile(self, client_id: str) -> None:
         self.outbox.reconcile(client_id, self._status(client_id))
@@ -268,8 +261,7 @@ class SyncEngine:
         cursor = read_state(self.ctx.store, FEEDBACK_CURSOR)
         for page in range(MAX_PAGES):
             self._check_cancel()
-            body = _shape(self.client.get_feedback(cursor), ("items", list), ("next_cursor", str),
-                          ("has_more", bool))
+            body = self.client.get_feedback(cursor).body
             self.summary.returned += self.outbox.apply_feedback(body["items"], body["next_cursor"])
             cursor = body["next_cursor"]
             self.progress("feedback", page + 1, 0)

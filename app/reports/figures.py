@@ -233,66 +233,89 @@ def received_local_date(col: Any = Record.first_received_at) -> ColumnElement:
     return case((has_offset, func.date(whole, "+8 hours")), else_=func.date(whole))
 
 
-def _ever_in(states: tuple[str, ...]) -> ColumnElement[bool]:
-    # Correlated EXISTS: uses the client_id index of audit_events, a few rows per record.
-    return exists().where(AuditEvent.client_id == Record.client_id, AuditEvent.new_state.in_(states))
+def _ever_sent() -> ColumnElement[bool]:
+    # Correlated EXISTS on the client_id index: only asked for the few records whose columns do
+    # not already say "sent" (see _Facts.of_records: SQLite stops at the first true OR term).
+    return exists().where(AuditEvent.client_id == Record.client_id, AuditEvent.new_state.in_(_SENT_STATES))
+
+
+def _ever_returned() -> ColumnElement[bool]:
+    # Asked for every record, so one uncorrelated IN: SQLite builds the set of client_ids once.
+    return Record.client_id.in_(select(AuditEvent.client_id).where(AuditEvent.new_state == st.RETURNED))
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """The per-record facts every count is derived from.
+
+    For the listings they are expressions over the records table; for the aggregation they are
+    columns of a sub-query that computes each fact once per record (the receipt date and the audit
+    look-ups are the costly parts). The conditions below are written once over either, so the
+    counts and the listed rows always agree.
+    """
+
+    state: Any
+    deadline: Any
+    accepted: ColumnElement[bool]
+    sent: ColumnElement[bool]
+    returned: ColumnElement[bool]
+    received: Any  # UTC+8 receipt date, ISO text or NULL
+
+    @classmethod
+    def of_records(cls) -> _Facts:
+        accepted = or_(Record.accepted_revision > 0, Record.first_received_at.is_not(None))
+        return cls(
+            state=Record.state, deadline=Record.deadline, accepted=accepted,
+            sent=or_(Record.state.in_(_SENT_STATES), accepted, _ever_sent()),
+            returned=or_(Record.state == st.RETURNED, _ever_returned()),
+            received=received_local_date())
 
 
 @dataclass(frozen=True)
 class _Conditions:
-    """The boolean SQL expressions the figures and the listings share, so they always agree."""
+    """The conditions behind every count and listing, over one set of facts."""
 
+    facts: _Facts
     today: str
     due_soon: tuple[str, ...]  # deadlines (ISO) that are due today or due soon
 
     @property
-    def accepted(self) -> ColumnElement[bool]:
-        return or_(Record.accepted_revision > 0, Record.first_received_at.is_not(None))
-
-    @property
-    def sent(self) -> ColumnElement[bool]:
-        # Cheap column tests first: SQLite stops at the first true term and skips the sub-query.
-        return or_(Record.state.in_(_SENT_STATES), self.accepted, _ever_in(_SENT_STATES))
-
-    @property
     def counted(self) -> ColumnElement[bool]:
-        return or_(Record.state != st.WITHDRAWN, self.sent)
+        return or_(self.facts.state != st.WITHDRAWN, self.facts.sent)
 
     def judged(self, late: bool) -> ColumnElement[bool]:
-        received = received_local_date()
-        compare = received > Record.deadline if late else received <= Record.deadline
-        return and_(self.accepted, Record.deadline.is_not(None), received.is_not(None), compare)
+        f = self.facts
+        compare = f.received > f.deadline if late else f.received <= f.deadline
+        return and_(f.accepted, f.deadline.is_not(None), f.received.is_not(None), compare)
 
     @property
     def unjudged(self) -> ColumnElement[bool]:
-        return and_(self.accepted, or_(Record.deadline.is_(None), received_local_date().is_(None)))
-
-    @property
-    def returned(self) -> ColumnElement[bool]:
-        return or_(Record.state == st.RETURNED, _ever_in((st.RETURNED,)))
+        f = self.facts
+        return and_(f.accepted, or_(f.deadline.is_(None), f.received.is_(None)))
 
     @property
     def outstanding(self) -> ColumnElement[bool]:
-        return and_(not_(self.accepted), Record.state != st.WITHDRAWN)
+        return and_(not_(self.facts.accepted), self.facts.state != st.WITHDRAWN)
 
     @property
     def overdue(self) -> ColumnElement[bool]:
-        return and_(self.outstanding, Record.deadline < self.today)
+        return and_(self.outstanding, self.facts.deadline < self.today)
 
     def counts(self) -> dict[str, ColumnElement[bool]]:
         """Every count of Figures except decisions (the row count) and possible_omissions."""
+        f = self.facts
         return {
-            "submitted": self.sent,
-            "accepted": self.accepted,
+            "submitted": f.sent,
+            "accepted": f.accepted,
             "accepted_on_time": self.judged(late=False),
             "accepted_late": self.judged(late=True),
             "unjudged": self.unjudged,
-            "returned": self.returned,
-            "returned_open": Record.state == st.RETURNED,
+            "returned": f.returned,
+            "returned_open": f.state == st.RETURNED,
             "outstanding": self.outstanding,
             "outstanding_overdue": self.overdue,
-            "outstanding_due_soon": and_(self.outstanding, Record.deadline.in_(self.due_soon)),
-            "outstanding_uncovered": and_(self.outstanding, Record.deadline.is_(None)),
+            "outstanding_due_soon": and_(self.outstanding, f.deadline.in_(self.due_soon)),
+            "outstanding_uncovered": and_(self.outstanding, f.deadline.is_(None)),
         }
 
 
@@ -307,7 +330,7 @@ def _due_soon_deadlines(s: Session, ctx, first: date, last: date, today: date, d
     Asked per distinct deadline (a handful of dates), so the band logic stays the one in
     app.workdays.deadline.countdown instead of being rewritten in SQL.
     """
-    probe = _Conditions(today.isoformat(), ())
+    probe = _Conditions(_Facts.of_records(), today.isoformat(), ())
     rows = s.execute(select(Record.deadline).distinct()
                      .where(_in_range(first, last), probe.outstanding, Record.deadline >= today.isoformat()))
     calendar = ctx.calendar
@@ -320,14 +343,26 @@ def _kind_labels(ctx) -> dict[str, str]:
 
 
 # -- the figures --------------------------------------------------------------------------------------
-def _aggregate(s: Session, cond: _Conditions, first: date, last: date) -> dict[tuple[str, str], Figures]:
-    month = func.substr(Record.decision_date, 1, 7)
+def _aggregate(s: Session, today: str, due_soon: tuple[str, ...], first: date,
+               last: date) -> dict[tuple[str, str], Figures]:
+    """Counts per (kind, month) in one grouped query."""
+    rec = _Conditions(_Facts.of_records(), today, due_soon)
+    flag = {name: case((expr, 1), else_=0) for name, expr in
+            (("accepted", rec.facts.accepted), ("sent", rec.facts.sent), ("returned", rec.facts.returned))}
+    # LIMIT -1 (no limit) keeps SQLite from flattening the sub-query into the aggregate (its rule
+    # 8), which would copy each fact's expression into every count that uses it.
+    per_record = (select(Record.kind, func.substr(Record.decision_date, 1, 7).label("month"), Record.state,
+                         Record.deadline, rec.facts.received.label("received"),
+                         *(expr.label(name) for name, expr in flag.items()))
+                  .where(_in_range(first, last), rec.counted)
+                  .limit(-1).subquery("facts"))
+    c = per_record.c
+    cond = _Conditions(_Facts(state=c.state, deadline=c.deadline, accepted=c.accepted == 1, sent=c.sent == 1,
+                              returned=c.returned == 1, received=c.received), today, due_soon)
     counts = cond.counts()
     columns = [func.count().label("decisions")]
     columns += [func.sum(case((expr, 1), else_=0)).label(name) for name, expr in counts.items()]
-    query = (select(Record.kind, month.label("month"), *columns)
-             .where(_in_range(first, last), cond.counted)
-             .group_by(Record.kind, month))
+    query = select(c.kind, c.month, *columns).group_by(c.kind, c.month)
     out: dict[tuple[str, str], Figures] = {}
     for row in s.execute(query).mappings():
         fig = Figures(row["kind"], row["kind"])
@@ -360,12 +395,13 @@ def monthly_figures(ctx, month: str, today: date | None = None, *, due_soon_days
     today = today or clock_today()
     first, last = month_bounds(month)
     with ctx.store.read() as s:
-        cond = _Conditions(today.isoformat(), _due_soon_deadlines(s, ctx, first, last, today, due_soon_days))
-        rows = _aggregate(s, cond, first, last)
+        due_soon = _due_soon_deadlines(s, ctx, first, last, today, due_soon_days)
+        rows = _aggregate(s, today.isoformat(), due_soon, first, last)
         gaps = find_omissions(s, first, last)
         result = _assemble(month, today, due_soon_days, _kind_labels(ctx),
                            {kind: fig for (kind, _), fig in rows.items()}, gaps)
         if listings:
+            cond = _Conditions(_Facts.of_records(), today.isoformat(), due_soon)
             _fill_listings(s, ctx, cond, first, last, result)
     return result
 
@@ -379,8 +415,8 @@ def twelve_months(ctx, end_month: str, today: date | None = None, *,
     first, last = month_bounds(months[0])[0], month_bounds(months[-1])[1]
     labels = _kind_labels(ctx)
     with ctx.store.read() as s:
-        cond = _Conditions(today.isoformat(), _due_soon_deadlines(s, ctx, first, last, today, due_soon_days))
-        rows = _aggregate(s, cond, first, last)
+        due_soon = _due_soon_deadlines(s, ctx, first, last, today, due_soon_days)
+        rows = _aggregate(s, today.isoformat(), due_soon, first, last)
         gaps = find_omissions(s, first, last)
     series = []
     for m in months:
@@ -392,7 +428,7 @@ def twelve_months(ctx, end_month: str, today: date | None = None, *,
 # -- listings -----------------------------------------------------------------------------------------
 def _fill_listings(s: Session, ctx, cond: _Conditions, first: date, last: date, result: MonthFigures) -> None:
     result.late = _listing(s, ctx, cond.judged(late=True), first, last, result.today)
-    result.returned = _listing(s, ctx, cond.returned, first, last, result.today)
+    result.returned = _listing(s, ctx, cond.facts.returned, first, last, result.today)
     result.overdue = _listing(s, ctx, cond.overdue, first, last, result.today)
 
 

@@ -16,17 +16,21 @@ Rules:
 - A gap is reported with a month when the record on either side of it (the number just before or
   just after) was decided in that month: the missing decision was made between its neighbours, so
   it falls in one of their months. A gap spanning two months is therefore shown in both.
+
+How: the sequences touched by the period are found with one DISTINCT query; then, per sequence,
+one SQL statement reads the numbers, groups them (several parties of one decision share a
+number) and pairs each number with the one before it (window function LAG), returning only the
+gaps. A year's sequence never comes into Python row by row. The SQL reading of the number is the
+exact counterpart of the Python pattern below, and a test holds the two together.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Integer, Subquery, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from app.queue import states as st
@@ -36,9 +40,14 @@ from app.validation.duplicates import doc_key
 # A gap longer than this is one range row, not one row per number (a typo such as 1500号 for 15号
 # would otherwise list a thousand "missing" decisions).
 MAX_LISTED_GAP = 200
+MAX_DIGITS = 7
 
 # After doc_key every bracket variant is 〔〕; "第" before the number is optional in practice.
-_PATTERN = re.compile(r"(?P<prefix>.+?)〔(?P<year>\d{4})〕第?(?P<number>\d{1,7})号")
+# ASCII digits only: doc_key's NFKC already folded full-width digits, and SQL GLOB knows only these.
+_SEQUENCE = re.compile(r"(?P<prefix>[^〔〕]+)〔(?P<year>[0-9]{4})〕")
+_PATTERN = re.compile(_SEQUENCE.pattern + rf"第?(?P<number>[0-9]{{1,{MAX_DIGITS}}})号")
+# Above every character: "key >= P and key < P + _TOP" is the index range of the keys starting with P.
+_TOP = "\U0010ffff"
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,11 @@ class DocNumber:
 
 def parse_doc_number(text: str | None) -> DocNumber | None:
     """(prefix, year, number) of a document number, or None when it does not follow the pattern."""
-    key = doc_key(text)
+    return parse_doc_key(doc_key(text))
+
+
+def parse_doc_key(key: str | None) -> DocNumber | None:
+    """The same for a key already normalised by doc_key (the stored `records.doc_key`)."""
     match = _PATTERN.fullmatch(key) if key else None
     if match is None:
         return None
@@ -117,64 +130,85 @@ class Gap:
 
 
 def gaps_in(kind: str, prefix: str, year: int, seen: dict[int, Neighbour]) -> list[Gap]:
-    """Every run of missing numbers between the smallest and the largest seen number."""
-    out: list[Gap] = []
+    """Every run of missing numbers between the smallest and the largest seen number (the rule
+    the SQL in find_omissions applies, in plain Python)."""
     numbers = sorted(seen)
-    for lo, hi in zip(numbers, numbers[1:], strict=False):
-        if hi - lo > 1:
-            out.append(Gap(kind, prefix, year, lo + 1, hi - 1, seen[lo], seen[hi]))
-    return out
+    return [Gap(kind, prefix, year, lo + 1, hi - 1, seen[lo], seen[hi])
+            for lo, hi in zip(numbers, numbers[1:], strict=False) if hi - lo > 1]
+
+
+# -- in SQL ---------------------------------------------------------------------------------------------
+def _live() -> ColumnElement[bool]:
+    # Withdrawn records do not vouch for their number (see the module docstring).
+    return and_(Record.state != st.WITHDRAWN, Record.doc_key.is_not(None))
+
+
+def _sequences(session: Session, lo: str, hi: str) -> list[tuple[str, str, int]]:
+    """(kind, prefix, year) of the sequences that records decided in [lo, hi] belong to."""
+    head = func.substr(Record.doc_key, 1, func.instr(Record.doc_key, "〕"))
+    rows = session.execute(select(Record.kind, head).distinct()
+                           .where(_live(), Record.decision_date >= lo, Record.decision_date <= hi))
+    out = set()
+    for kind, start in rows:
+        match = _SEQUENCE.fullmatch(start or "")
+        if match:
+            out.add((kind, match["prefix"], int(match["year"])))
+    return sorted(out)
+
+
+def sequence_numbers(kind: str, start: str) -> Subquery:
+    """One row per number of the sequence whose keys begin with `start` ("PREFIX〔YEAR〕"): n, doc
+    (a document number as typed), decided (earliest decision date), months (comma-separated).
+
+    The SQL counterpart of _PATTERN for what follows `start`: an optional 第, 1–7 ASCII digits,
+    号. Each step is a sub-query with LIMIT -1 (no limit) so that SQLite computes a value once
+    per row instead of copying its expression into every later use (its flattening rules 8, 13).
+    """
+    at = len(start) + 1
+    skip = case((func.substr(Record.doc_key, at, 1) == "第", 1), else_=0)
+    keys = (select(func.substr(Record.doc_key, at + skip).label("tail"),  # "15号"
+                   Record.doc_number.label("doc"), Record.decision_date.label("decided"))
+            # The key range walks the (kind, doc_key) index: only this sequence's rows are read.
+            .where(_live(), Record.kind == kind, Record.doc_key >= start, Record.doc_key < start + _TOP)
+            .limit(-1).subquery("keys"))
+    k = keys.c
+    parsed = (select(func.substr(k.tail, 1, func.length(k.tail) - 1).label("digits"), k.doc, k.decided)
+              .where(k.tail.op("GLOB")("*号")).limit(-1).subquery("parsed"))
+    c = parsed.c
+    n = cast(c.digits, Integer)
+    return (select(n.label("n"), func.min(c.doc).label("doc"), func.min(c.decided).label("decided"),
+                   func.group_concat(func.substr(c.decided, 1, 7)).label("months"))
+            .where(func.length(c.digits).between(1, MAX_DIGITS), c.digits.op("NOT GLOB")("*[^0-9]*"))
+            .group_by(n).subquery("numbers"))
+
+
+def _sequence_gaps(session: Session, kind: str, prefix: str, year: int) -> list[Gap]:
+    """Every gap of one sequence: each number paired with the one before it (LAG), and only the
+    pairs more than 1 apart come back to Python."""
+    num = sequence_numbers(kind, f"{prefix}〔{year}〕").c
+    before = {name: func.lag(col).over(order_by=num.n).label("p_" + name)
+              for name, col in (("n", num.n), ("doc", num.doc), ("decided", num.decided), ("months", num.months))}
+    paired = select(num.n, num.doc, num.decided, num.months, *before.values()).subquery("paired")
+    p = paired.c
+    rows = session.execute(select(p.p_n, p.p_doc, p.p_decided, p.p_months, p.n, p.doc, p.decided, p.months)
+                           .where(p.n - p.p_n > 1).order_by(p.n))
+    return [Gap(kind, prefix, year, lo + 1, hi - 1, _neighbour(lo_doc, lo_decided, lo_months),
+                _neighbour(hi_doc, hi_decided, hi_months))
+            for lo, lo_doc, lo_decided, lo_months, hi, hi_doc, hi_decided, hi_months in rows]
+
+
+def _neighbour(doc: str | None, decided: str | None, months: str | None) -> Neighbour:
+    return Neighbour(doc or "", decided, frozenset(m for m in (months or "").split(",") if m))
 
 
 def find_omissions(session: Session, first: date, last: date) -> list[Gap]:
-    """Gaps reported for decisions made from `first` to `last` (inclusive), in sequence order.
-
-    Only sequences touched by a record decided in the range are loaded, and only their kind and
-    year, so the cost follows the size of those sequences, not of the whole queue.
-    """
-    lo, hi = first.isoformat(), last.isoformat()
+    """Gaps reported for decisions made from `first` to `last` (inclusive), in sequence order:
+    a gap is reported when a neighbour was decided in one of the period's months."""
     months = _months_between(first, last)
-    live = (Record.state != st.WITHDRAWN) & Record.doc_key.is_not(None)
-    touched: dict[tuple[str, int], set[str]] = defaultdict(set)
-    rows = session.execute(select(Record.kind, Record.doc_key)
-                           .where(live, Record.decision_date >= lo, Record.decision_date <= hi))
-    for kind, key in rows:
-        parsed = parse_doc_number(key)
-        if parsed is not None:
-            touched[(kind, parsed.year)].add(parsed.prefix)
-
     gaps: list[Gap] = []
-    for (kind, year), prefixes in sorted(touched.items()):
-        # doc_key already holds the normalised brackets, so a LIKE narrows the rows to the year.
-        rows = session.execute(
-            select(Record.doc_key, Record.doc_number, Record.decision_date)
-            .where(live, Record.kind == kind, Record.doc_key.like(f"%〔{year}〕%"))
-            .order_by(Record.id))
-        sequences = _collect(rows, year, prefixes)
-        for prefix in sorted(sequences):
-            for gap in gaps_in(kind, prefix, year, sequences[prefix]):
-                if gap.months & months:
-                    gaps.append(gap)
+    for kind, prefix, year in _sequences(session, first.isoformat(), last.isoformat()):
+        gaps.extend(g for g in _sequence_gaps(session, kind, prefix, year) if g.months & months)
     return gaps
-
-
-def _collect(rows: Iterable[tuple[str, str | None, str | None]], year: int,
-             prefixes: set[str]) -> dict[str, dict[int, Neighbour]]:
-    seen: dict[str, dict[int, tuple[str, str | None, set[str]]]] = defaultdict(dict)
-    for key, typed, decided in rows:
-        parsed = parse_doc_number(key)
-        if parsed is None or parsed.year != year or parsed.prefix not in prefixes:
-            continue
-        entry = seen[parsed.prefix].get(parsed.number)
-        if entry is None:
-            entry = seen[parsed.prefix][parsed.number] = (typed or key, decided, set())
-        elif decided and (entry[1] is None or decided < entry[1]):
-            # Several parties of one decision share a number; show the earliest decision date.
-            entry = seen[parsed.prefix][parsed.number] = (entry[0], decided, entry[2])
-        if decided:
-            entry[2].add(decided[:7])
-    return {prefix: {n: Neighbour(t, d, frozenset(m)) for n, (t, d, m) in nums.items()}
-            for prefix, nums in seen.items()}
 
 
 def _months_between(first: date, last: date) -> frozenset[str]:

@@ -142,3 +142,23 @@ class BlacklistEntry(Base):
     id_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     list_name: Mapped[str] = mapped_column(String(200))
     listed_on: Mapped[str | None] = mapped_column(String(10))
+
+
+class ImportHistory(Base):
+    """One row per spreadsheet import that stored records: the same file (by SHA-256) imported again
+    is asked about before it makes duplicates."""
+
+    __tablename__ = "import_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    sheet: Mapped[str | None] = mapped_column(String(255))
+    rows: Mapped[int] = mapped_column(Integer)
+    valid: Mapped[int] = mapped_column(Integer)
+    invalid: Mapped[int] = mapped_column(Integer)
+    imported: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

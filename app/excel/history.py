@@ -1,0 +1,57 @@
+"""The import history: which file (by SHA-256) was imported when, with what counts."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.clock import CHINA_TZ, now
+from app.store.models import ImportHistory
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class PastImport:
+    file_name: str
+    kind: str
+    imported: int
+    imported_at: datetime
+
+    @property
+    def when(self) -> str:
+        at = self.imported_at if self.imported_at.tzinfo else self.imported_at.replace(tzinfo=CHINA_TZ)
+        return at.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def last_import(store, sha256: str) -> PastImport | None:
+    """The latest import of a file with these bytes that stored records."""
+    with store.session() as s:
+        row = s.scalars(select(ImportHistory).where(ImportHistory.sha256 == sha256, ImportHistory.imported > 0)
+                        .order_by(ImportHistory.imported_at.desc(), ImportHistory.id.desc())).first()
+        if row is None:
+            return None
+        return PastImport(row.file_name, row.kind, row.imported, row.imported_at)
+
+
+def record_import(store, *, file_name: str, sha256: str, kind: str, sheet: str | None, rows: int, valid: int,
+                  invalid: int, imported: int, skipped: int, actor: str) -> None:
+    with store.session() as s:
+        s.add(ImportHistory(file_name=file_name[:255], sha256=sha256, kind=kind, sheet=(sheet or "")[:255] or None,
+                            rows=rows, valid=valid, invalid=invalid, imported=imported, skipped=skipped,
+                            actor=actor[:64], imported_at=now()))
+
+
+def history(store, limit: int = 100) -> list[ImportHistory]:
+    with store.session() as s:
+        return list(s.scalars(select(ImportHistory).order_by(ImportHistory.id.desc()).limit(limit)))

@@ -1,0 +1,139 @@
+"""From spreadsheet rows to raw records: each mapped cell converted (cells.py), several columns joined
+into one field, values an older header implies (证件类型 = 身份证), and what older formats leave out
+(行政相对人类别, inferred per row). The result goes to the validator like any other raw record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.catalog.model import Alias, Catalog, Field, Kind
+from app.excel.cells import Convert, converter
+from app.excel.headers import Column
+from app.validation.findings import ERROR, WARNING, Finding
+from app.validation.normalize import clean, identifier
+
+INFERRED = "行政相对人类别由导入推断"
+SOLE_TRADER, ORGANISATION, PERSON = "个体工商户", "法人及非法人组织", "自然人"
+
+
+@dataclass
+class BuiltRow:
+    row: int
+    raw: dict[str, object]
+    notes: list[Finding]
+    values: list[object] | None = None  # the original cells, kept only when an error report is wanted
+
+
+@dataclass
+class _Plan:
+    pos: int  # position in the row as read (absolute column - col0)
+    code: str
+    convert: Convert
+    fast: bool  # a printable text value goes through unchanged (the normaliser does the rest)
+    join: bool
+    sets: dict[str, str] = field(default_factory=dict)
+
+
+class RowBuilder:
+    def __init__(self, catalog: Catalog, kind: Kind, columns: list[Column], col0: int, *,
+                 infer_category: bool, legacy_codes: bool, units: dict[str, str] | None = None):
+        self.catalog = catalog
+        self.kind = kind
+        self.plans: list[_Plan] = []
+        self.source: dict[str, str] = {}  # field code -> column letter a finding on it points to
+        units = units or {}
+        joined = {c.field.code for c in columns if c.alias is not None and c.alias.join}
+        for c in columns:
+            alias = c.alias
+            if alias is not None and alias.confirm_unit and units.get(c.field.code):
+                # The clerk said which unit the column is in; 万元 needs no conversion.
+                alias = Alias(alias.name, alias.sets, alias.join, units[c.field.code] if units[c.field.code] == "元"
+                              else None)
+            conv = converter(c.field, alias, c.letter)
+            if legacy_codes and _numeric_code_list(catalog, c.field):
+                conv = _legacy_code(c.field, c.letter, conv)
+            fast = c.field.type in ("S", "T", "E", "M", "D") and not c.field.identifier and not (
+                legacy_codes and _numeric_code_list(catalog, c.field))
+            self.plans.append(_Plan(c.index - col0, c.field.code, conv, fast, c.field.code in joined,
+                                    dict(alias.sets) if alias is not None else {}))
+            self.source.setdefault(c.field.code, c.letter)
+            for target in (alias.sets if alias is not None else {}):
+                self.source.setdefault(target, c.letter)
+        self.sets = [p for p in self.plans if p.sets]
+        self.infer = infer_category
+        s = kind.subject
+        self.category = s.get("category", "")
+        self.uscc = s.get("uscc", "")
+        self.id_number = s.get("id_number", "")
+        self.unit_codes = [f.code for f in kind.fields if f.section == "subject" and f.identifier
+                           and not f.personal_id and f.code != self.uscc]
+        self.placeholder = catalog.placeholder_uscc
+
+    def build(self, row: int, values: list[object]) -> BuiltRow | None:
+        """The raw record of one row, or None when the row is empty."""
+        raw: dict[str, object] = {}
+        notes: list[Finding] = []
+        n = len(values)
+        for p in self.plans:
+            if p.pos >= n:
+                continue
+            v = values[p.pos]
+            if v.__class__ is str:
+                if not v:
+                    continue
+                text = v if p.fast and v.isprintable() else p.convert(v, notes)
+            elif v is None:
+                continue
+            else:
+                text = p.convert(v, notes)
+            if not text:
+                continue
+            if p.join and p.code in raw:
+                raw[p.code] = f"{raw[p.code]};{text}"
+            else:
+                raw[p.code] = text
+        if not raw or not any(isinstance(v, str) and v.strip() for v in raw.values()):
+            return None if not notes else BuiltRow(row, raw, notes)
+        for p in self.sets:
+            if raw.get(p.code):
+                for target, value in p.sets.items():
+                    if not raw.get(target):
+                        raw[target] = value
+        if self.infer and not raw.get(self.category):
+            self._infer(raw, notes)
+        return BuiltRow(row, raw, notes)
+
+    def _infer(self, raw: dict[str, object], notes: list[Finding]) -> None:
+        uscc = identifier(clean(str(raw.get(self.uscc, ""))))
+        if uscc and (uscc == self.placeholder or uscc.startswith("92")):
+            category, basis = SOLE_TRADER, "统一社会信用代码"
+        elif uscc:
+            category, basis = ORGANISATION, "统一社会信用代码"
+        elif any(str(raw.get(c, "")).strip() for c in self.unit_codes):
+            category, basis = ORGANISATION, "单位代码"
+        elif str(raw.get(self.id_number, "")).strip():
+            category, basis = PERSON, "证件号码"
+        else:
+            return  # nothing to go on: the required-field finding says what to fill in
+        raw[self.category] = category
+        label = self.kind.label_of(self.category)
+        notes.append(Finding(self.category, WARNING, "category_inferred",
+                             f"{INFERRED}：文件中没有「{label}」列，已根据{basis}推断为“{category}”，请核对。"))
+
+
+def _numeric_code_list(catalog: Catalog, f: Field) -> bool:
+    cl = catalog.code_lists.get(f.code_list or "")
+    return f.type == "E" and cl is not None and all(c.isdigit() for c in cl.codes)
+
+
+def _legacy_code(f: Field, letter: str, conv: Convert) -> Convert:
+    """2015/2016 files wrote 当前状态 as 0–3, which do not mean the current 1/2: never carried over."""
+    def convert(v: object, notes: list[Finding]) -> str:
+        text = conv(v, notes)
+        if text.strip().isdigit():
+            notes.append(Finding(f.code, ERROR, "legacy_code",
+                                 f"{letter} 列「{f.label}」是旧格式（2015/2016 年版）的数字代码，与现行代码含义不同，"
+                                 f"不能直接换算。请在该单元格填写现行的值（如“有效”或“无效”）。"))
+            return ""
+        return text
+    return convert

@@ -1,0 +1,1 @@
+"""Small widgets and helpers the main window and the record form are built from."""
