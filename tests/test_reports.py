@@ -247,6 +247,7 @@ def test_late_on_time_boundary_records(ctx, seeded):
     assert late[ids["P2"]].received_date == "2026-11-12"  # 16:30 UTC is the next day in 上饶
     assert late[ids["P2"]].workdays_over == 1
     assert late[ids["L2"]].deadline == "2026-11-11"
+    assert [r.kind for r in f.late] == ["license", "penalty"]  # the summary's kind order
 
 
 def test_returned_and_overdue_listings(ctx, seeded):
@@ -352,22 +353,22 @@ def test_parse_doc_number_ignores_other_forms(text):
 def test_november_omission_hints(ctx, seeded):
     f = monthly_figures(ctx, "2026-11", TODAY)
     got = [(g.kind, g.prefix, g.year, g.first, g.last) for g in f.omissions]
-    assert got == [
-        ("enforcement", "饶市监强", 2026, 2, 2),  # 2 was withdrawn after acceptance: not "seen"
+    assert got == [  # in the catalog's kind order, then by number
         ("license", "饶市监食许", 2026, 3, 299),
         ("penalty", "饶市监罚", 2026, 15, 19),  # neighbours 14 (October) and 20 (November)
         ("penalty", "饶市监罚", 2026, 23, 23),
         ("penalty", "饶市监罚", 2026, 28, 29),  # 28 is withdrawn: it does not count as reported
         ("penalty", "饶市监罚", 2026, 32, 32),  # 31 and 33 were typed 【】 and （）
+        ("enforcement", "饶市监强", 2026, 2, 2),  # 2 was withdrawn after acceptance: not "seen"
     ]
-    long_gap = f.omissions[1]
+    long_gap = f.omissions[0]
     assert long_gap.count == 297 and not long_gap.listed and long_gap.numbers() is None
     assert "至" in long_gap.describe()
-    gap = f.omissions[2]
+    gap = f.omissions[1]
     assert gap.doc_numbers() == [f"饶市监罚〔2026〕{n}号" for n in range(15, 20)]
     assert gap.before.doc_number == "饶市监罚〔2026〕14号" and gap.before.decision_date == "2026-10-20"
     assert gap.after.decision_date == "2026-11-02"
-    assert f.omissions[5].before.doc_number == "饶市监罚【2026】31号"  # shown as typed
+    assert f.omissions[4].before.doc_number == "饶市监罚【2026】31号"  # shown as typed
 
 
 def test_sql_reading_of_numbers_matches_the_python_pattern(ctx):
@@ -520,10 +521,10 @@ def test_cli_json_shape(cli, seeded):
     assert data["kinds"]["penalty"]["decisions"] == 11 and data["kinds"]["penalty"]["late_rate"] == 0.2
     assert data["total"]["decisions"] == 19 and data["total"]["error_rate"] == 0.25
     assert data["rates"]["late_rate"] == round(2 / 9, 6) and "迟报率" in data["rates"]["formulas"]["late_rate"]
-    long_gap = data["omissions"][1]
+    long_gap = data["omissions"][0]
     assert long_gap["kind"] == "license" and long_gap["count"] == 297 and long_gap["doc_numbers"] is None
     assert long_gap["previous"] == {"doc_number": "饶市监食许〔2026〕2号", "decision_date": "2026-11-02"}
-    assert data["omissions"][2]["doc_numbers"][0] == "饶市监罚〔2026〕15号"
+    assert data["omissions"][1]["doc_numbers"][0] == "饶市监罚〔2026〕15号"
 
 
 def test_cli_writes_the_workbook(cli, seeded, tmp_path):

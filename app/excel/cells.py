@@ -6,6 +6,7 @@ labels) is left to the normaliser, so a value means the same however it arrives.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -123,7 +124,8 @@ def code_converter(f: Field, where: str) -> Convert:
     def convert(v: object, notes: list[Finding]) -> str:
         if isinstance(v, str):
             text = tidy_line(v).strip()
-            if _SCIENTIFIC.match(text):
+            probe = text if text.isascii() else unicodedata.normalize("NFKC", text)
+            if _SCIENTIFIC.match(probe):
                 notes.append(_lost_digits(f, where))
                 return ""
             return text

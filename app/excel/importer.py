@@ -182,8 +182,9 @@ class _Plan:
 def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
     kinds = [catalog.kinds[options.kind]] if options.kind else list(catalog.kinds.values())
     indexes = [HeaderIndex(catalog, k) for k in kinds]
-    sheet, ahead, choice = _choose_sheet(book, indexes, options)
-    header_num, header_values = ahead[choice.row_index]
+    sheet, ahead, choice, seen = _choose_sheet(book, indexes, options)
+    header_num = ahead[choice.row_index][0]
+    header_values = seen[choice.row_index]  # with the text of header cells merged down from above
     match = choice.match
     if not options.kind and kind_is_ambiguous(choice):
         both = "、".join(f"{m.kind.id}（{m.kind.label}）" for m in (choice.match, choice.runner_up) if m)
@@ -240,9 +241,10 @@ def _choose_sheet(book: Book, indexes: list[HeaderIndex], options: ImportOptions
     for info in candidates:
         sheet = book.load(info.name)
         ahead = _read_ahead(sheet)
-        choice = find_header(_with_merges(sheet, ahead), sheet.col0, indexes)
+        seen = _with_merges(sheet, ahead)
+        choice = find_header(seen, sheet.col0, indexes)
         if choice is not None:
-            return sheet, ahead, choice
+            return sheet, ahead, choice, seen
         if options.sheet is not None:
             if not ahead:
                 raise refuse("sheet_empty", f"工作表「{info.name}」是空的，没有可导入的数据。")

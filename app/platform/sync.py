@@ -142,6 +142,11 @@ class SyncEngine:
         doc = copy.deepcopy(body["catalog"])
         if isinstance(doc, dict):
             doc["version"] = body["version"]  # the ETag and the answer's version are the version
+        active = self.ctx.catalogs.active()
+        if active.version == body["version"] and active.document == doc:
+            # The catalog in use already (the bundled one, say): only the ETag is new.
+            write_state(self.ctx.store, CATALOG_ETAG, resp.headers.get("ETag") or f'"{body["version"]}"')
+            return
         try:
             self.ctx.catalogs.install(doc, "platform")
         except CatalogError as exc:

@@ -376,6 +376,8 @@ def _assemble(month: str, today: date, days: int, labels: dict[str, str],
               by_kind: dict[str, Figures], gaps: list[Gap]) -> MonthFigures:
     # Every catalog kind gets a row (zeros included), then any kind the catalog no longer has.
     order = list(labels) + sorted(k for k in by_kind if k not in labels)
+    rank = {k: i for i, k in enumerate(order)}
+    gaps = sorted(gaps, key=lambda g: rank.get(g.kind, len(rank)))  # stable: sequence order kept
     kinds: list[Figures] = []
     total = Figures(TOTAL, "合计")
     for kind_id in order:
@@ -427,9 +429,15 @@ def twelve_months(ctx, end_month: str, today: date | None = None, *,
 
 # -- listings -----------------------------------------------------------------------------------------
 def _fill_listings(s: Session, ctx, cond: _Conditions, first: date, last: date, result: MonthFigures) -> None:
-    result.late = _listing(s, ctx, cond.judged(late=True), first, last, result.today)
-    result.returned = _listing(s, ctx, cond.facts.returned, first, last, result.today)
-    result.overdue = _listing(s, ctx, cond.overdue, first, last, result.today)
+    rank = {f.kind: i for i, f in enumerate(result.kinds)}  # the summary's kind order
+
+    def listing(where: ColumnElement[bool]) -> list[ListedRecord]:
+        rows = _listing(s, ctx, where, first, last, result.today)
+        return sorted(rows, key=lambda r: rank.get(r.kind, len(rank)))  # stable: date order kept
+
+    result.late = listing(cond.judged(late=True))
+    result.returned = listing(cond.facts.returned)
+    result.overdue = listing(cond.overdue)
 
 
 def _listing(s: Session, ctx, where: ColumnElement[bool], first: date, last: date,
@@ -440,7 +448,7 @@ def _listing(s: Session, ctx, where: ColumnElement[bool], first: date, last: dat
     query = (select(Record.kind, Record.client_id, Record.doc_number, Record.subject_name, Record.decision_date,
                     Record.deadline, received, Record.state, Record.platform_message, Record.fields)
              .where(_in_range(first, last), where)
-             .order_by(Record.kind, Record.decision_date, Record.doc_key, Record.id))
+             .order_by(Record.decision_date, Record.doc_key, Record.id))
     out: list[ListedRecord] = []
     for row in s.execute(query):
         kind = catalog.kinds.get(row.kind)
