@@ -42,3 +42,46 @@ def memory_keyring():
 
 
 from tests.platform.fixtures import platform  # noqa: E402,F401  (the reference platform fixture)
+
+
+# -- the privacy scan of every log written during the suite (issue 8) --------------------------------
+_SESSION_LOG: list = []
+
+
+def pytest_sessionstart(session):
+    import logging
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp(prefix="creditdesk-suite-log-")) / "suite.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    _SESSION_LOG.append(path)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Every log file the suite wrote (the session log, and each data folder's logs) is scanned for
+    ID numbers, passwords and tokens; a hit fails the run."""
+    from tests.privacy_scan import scan_logs
+
+    try:
+        base = session.config._tmp_path_factory.getbasetemp()
+    except Exception:
+        return
+    found = scan_logs(base, extra=_SESSION_LOG)
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line("PRIVACY SCAN FAILED: personal data or secrets in log files:", red=True)
+            for path, problems in found.items():
+                reporter.write_line(f"  {path}: {', '.join(problems)}", red=True)
+        session.exitstatus = 1
+    else:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"privacy scan: no ID numbers, passwords or tokens in the logs "
+                                f"({len(list(base.rglob('*.log*'))) + len(_SESSION_LOG)} files)")

@@ -248,3 +248,16 @@ def test_header_merged_down_from_the_row_above(ctx, tmp_path):
     assert result.header_row == 2 and result.issues == []
     assert labels("penalty")[0] == "行政相对人名称"
     assert records("penalty", 1)[0]["CF_XDR_MC"]
+
+
+def test_columns_mapped_by_hand(ctx, tmp_path):
+    """What §7 does not know, the clerk maps (the window asks; the API takes the mapping)."""
+    rows = table("penalty", 1)
+    at = codes("penalty").index("CF_CFJG")
+    rows[0][at] = "执法机关"
+    path = write_xlsx(tmp_path / "p.xlsx", rows)
+    with pytest.raises(ImportRefused) as exc:
+        import_file(ctx, path)
+    assert "「处罚机关」" in exc.value.message
+    result = import_file(ctx, path, ImportOptions(mapping={"执法机关": "CF_CFJG"}))
+    assert result.issues == [] and result.imported == 1

@@ -31,6 +31,7 @@ from app import clock
 from app.queue import states as st
 from app.store.state import read_state
 from ui import tasks
+from ui.app import pause_gc, resume_gc
 from ui.queue_model import COL_DEADLINE, COLUMNS, DUE_SOON, OVERDUE, QueueFilter, QueueModel
 from ui.record_form import RecordForm
 from ui.widgets.banner import Banner
@@ -122,14 +123,20 @@ class MainWindow(QMainWindow):
         notice_row = QHBoxLayout()
         notice_row.addWidget(self.notice, 1)
         notice_row.addWidget(self.notice_close, 0, Qt.AlignmentFlag.AlignTop)
+        left = QWidget(self)
+        side = QVBoxLayout(left)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.views)
+        side.addWidget(self.filters)
+        side.addStretch(1)
         right = QWidget(self)
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.filters)
+        column.addWidget(self.filters.search)
         column.addLayout(notice_row)
         column.addWidget(self.table, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(self.views)
+        self.splitter.addWidget(left)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -315,8 +322,10 @@ class MainWindow(QMainWindow):
         for action in (self.act_check, self.act_promote, self.act_export):
             action.setEnabled(False)
         self.statusBar().showMessage(what)
+        pause_gc()
 
         def finish() -> None:
+            resume_gc()
             self.running = None
             for action in (self.act_check, self.act_promote, self.act_export):
                 action.setEnabled(True)

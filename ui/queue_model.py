@@ -58,15 +58,19 @@ COL_STATE, COL_KIND, COL_NAME, COL_DOC, COL_DECIDED, COL_DEADLINE, COL_LEFT, COL
 
 _has_message = and_(C.platform_message.is_not(None), type_coerce(C.platform_message, Text) != "null")
 _state_order = case({s: i for i, s in enumerate(st.STATES)}, value=C.state, else_=len(st.STATES))
-# Sort keys per column: (keys that keep their direction, keys that always ascend: "unknown last").
+# Sort keys per column: (keys that always ascend, keys that follow the direction). Dates sort on
+# their own index, so a page of 100,000 records is read without sorting them all; rows without a
+# deadline (no decision date, or its year missing from the calendar) then come first when
+# ascending, where they are seen: they need attention. Text columns have no index and put empty
+# values last.
 SORT_KEYS = {
     COL_STATE: ((), (_state_order,)),
     COL_KIND: ((), (C.kind,)),
     COL_NAME: ((C.subject_name.is_(None),), (C.subject_name,)),
     COL_DOC: ((C.doc_number.is_(None),), (C.doc_number,)),
-    COL_DECIDED: ((C.decision_date.is_(None),), (C.decision_date,)),
-    COL_DEADLINE: ((C.deadline.is_(None),), (C.deadline,)),
-    COL_LEFT: ((C.deadline.is_(None),), (C.deadline,)),
+    COL_DECIDED: ((), (C.decision_date,)),
+    COL_DEADLINE: ((), (C.deadline,)),
+    COL_LEFT: ((), (C.deadline,)),
     COL_PLATFORM: ((), (case((_has_message, 0), else_=1),)),
 }
 PAGE_COLUMNS = (C.id, C.client_id, C.kind, C.state, C.subject_name, C.doc_number, C.decision_date, C.deadline,
@@ -196,22 +200,37 @@ class QueueReader:
         return conds
 
     @staticmethod
-    def order(sort_column: int, descending: bool) -> list:
+    def order(sort_column: int, descending: bool, reverse: bool = False) -> list:
+        """ORDER BY for a column; `reverse` gives the exact opposite total order (see page())."""
         fixed, directed = SORT_KEYS.get(sort_column, SORT_KEYS[COL_DEADLINE])
-        keys = [*fixed, *(k.desc() if descending else k for k in directed)]
-        return [*keys, C.id.desc() if descending else C.id]
+        down = descending != reverse
+        keys = [*(k.desc() if reverse else k for k in fixed), *(k.desc() if down else k for k in directed)]
+        return [*keys, C.id.desc() if down else C.id]
 
     def count(self, f: QueueFilter) -> int:
         with self.engine.connect() as c:
             return c.execute(select(func.count()).select_from(T).where(*self.where(f))).scalar_one()
 
-    def page(self, f: QueueFilter, sort: tuple[int, bool], offset: int, limit: int) -> list:
-        q = select(*PAGE_COLUMNS).where(*self.where(f)).order_by(*self.order(*sort)).limit(limit).offset(offset)
+    def page(self, f: QueueFilter, sort: tuple[int, bool], offset: int, limit: int, total: int | None = None) -> list:
+        """Rows offset … offset+limit-1 in view order. A page in the second half of the view is read
+        from the other end (the same rows in the opposite order, reversed here): a sort without an
+        index then keeps the few rows it needs instead of nearly all of them."""
+        reverse = total is not None and offset > total // 2
+        if reverse:
+            limit = min(limit, total - offset)
+            offset = total - offset - limit
+        order = self.order(*sort, reverse=reverse)
+        # Deferred join: the ids of the page first (from an index alone when no filter needs the
+        # table, so a jump to the end does not walk 100,000 rows), then only those rows.
+        ids = select(C.id).where(*self.where(f)).order_by(*order).limit(limit).offset(offset)
+        q = select(*PAGE_COLUMNS).where(C.id.in_(ids.scalar_subquery())).order_by(*order)
         with self.engine.connect() as c:
             rows = c.execute(q).all()
             need = [r.id for r in rows if r.platform_message]
             # Only records with platform reasons need their fields (to mask ID numbers quoted in them).
             fields = dict(c.execute(select(C.id, C.fields).where(C.id.in_(need))).all()) if need else {}
+        if reverse:
+            rows.reverse()
         return [(r, fields.get(r.id)) for r in rows]
 
     def client_ids(self, f: QueueFilter, sort: tuple[int, bool], ranges: list[tuple[int, int]]) -> list[str]:
@@ -341,7 +360,10 @@ class QueueModel(QAbstractTableModel):
         self.reader.recompute(self.ctx.calendar, self.ctx.settings.due_soon_days)
         self.maker = RowMaker(self.ctx, self.reader)  # the catalog or settings may have changed
         self._pages.clear()
-        self._count = self.reader.count(self._filter)
+        # The first page is on screen at once anyway; when it is not full it is the whole view and
+        # the count (a second scan when a search is active) is not needed.
+        first = self._load(0)
+        self._count = len(first) if len(first) < self.PAGE_SIZE else self.reader.count(self._filter)
         self.endResetModel()
 
     def close(self) -> None:
@@ -361,7 +383,8 @@ class QueueModel(QAbstractTableModel):
         return page[i] if i < len(page) else None
 
     def _load(self, number: int) -> list[Row]:
-        rows = self.reader.page(self._filter, self._sort, number * self.PAGE_SIZE, self.PAGE_SIZE)
+        rows = self.reader.page(self._filter, self._sort, number * self.PAGE_SIZE, self.PAGE_SIZE,
+                                self._count if number else None)
         self.rows_fetched += len(rows)
         page = [self.maker.make(r, fields) for r, fields in rows]
         self._pages[number] = page

@@ -109,6 +109,7 @@ class RecordForm(QDialog):
         self.dirty = False
         self._editable = True
         self._loading = False
+        self._shaping = False
         self.setWindowTitle(self._title())
         self.setSizeGripEnabled(True)
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
@@ -320,6 +321,15 @@ class RecordForm(QDialog):
     def _apply_shape(self, fields: dict[str, str]) -> None:
         """Fields the chosen category rules out are disabled (unless they still hold a value the clerk
         must delete), conditional requirements get their mark, dependent code lists follow."""
+        if self._shaping:
+            return  # a list swap below reports a change; the values it acts on are the same
+        self._shaping = True
+        try:
+            self._shape(fields)
+        finally:
+            self._shaping = False
+
+    def _shape(self, fields: dict[str, str]) -> None:
         for code, row in self.rows.items():
             f = row.field
             row.set_required(f.required or self.rules.required_now(code, fields))

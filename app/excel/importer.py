@@ -18,9 +18,17 @@ from pathlib import Path
 from app.catalog.model import Catalog, Kind
 from app.excel import history
 from app.excel.cells import column_letter
-from app.excel.headers import Column, HeaderIndex, HeaderMatch, find_header, header_texts, kind_is_ambiguous
+from app.excel.headers import (
+    Column,
+    HeaderIndex,
+    HeaderMatch,
+    find_header,
+    header_texts,
+    kind_is_ambiguous,
+    normalize_header,
+)
 from app.excel.issues import ImportRefused, Issue, refuse
-from app.excel.readers import Book, ImportLimits, SheetData, open_book
+from app.excel.readers import Book, ImportLimits, SheetData, open_book, too_many_rows
 from app.excel.rows import BuiltRow, RowBuilder
 from app.queue.service import Cancelled, merge_findings
 from app.validation.findings import ERROR, WARNING, Finding
@@ -44,6 +52,8 @@ class ImportOptions:
     limits: ImportLimits = field(default_factory=ImportLimits)
     actor: str | None = None
     keep_rows: bool = False  # keep the original cells for an error report
+    # Columns the clerk mapped by hand: header as written -> field code (for headers §7 does not know).
+    mapping: dict[str, str] = field(default_factory=dict)
 
 
 class RowWhere(str):
@@ -192,11 +202,13 @@ def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
                      f"无法判断是哪一类记录（可能是 {both}）。请用 --kind 指定类别（在窗口中选择类别）。",
                      row=header_num)
     kind = match.kind
+    if options.mapping:
+        _apply_mapping(match, options.mapping)
     issues: list[Issue] = []
     if not sheet.visible:
         issues.append(Issue(None, None, None, WARNING, "sheet_hidden",
                             f"导入的是隐藏的工作表「{sheet.name}」，请确认这正是要导入的数据。"))
-    issues += _merged_issues(sheet, header_num)
+    issues += _merged_issues(sheet, header_num, match.columns)
     issues += _formula_issues(sheet)
     issues += _column_issues(catalog, kind, match, header_num)
     present = {c.field.code for c in match.columns}
@@ -228,6 +240,19 @@ def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
                          legacy_codes=older_format, units=options.units)
     return _Plan(book.path.name, kind, sheet, header_num, header_values, match, builder,
                  ahead[choice.row_index + 1:], issues, {f.code for f in missing})
+
+
+def _apply_mapping(match: HeaderMatch, mapping: dict[str, str]) -> None:
+    by_header = {normalize_header(h): code for h, code in mapping.items()}
+    for bucket in (match.unknown, match.ambiguous, match.not_imported):
+        for index, text in list(bucket):
+            code = by_header.get(normalize_header(text))
+            if code and code in match.kind.by_code:
+                bucket.remove((index, text))
+                match.columns.append(Column(index, text, match.kind.field(code), None))
+    match.columns.sort(key=lambda c: c.index)
+    match.duplicates = [(code, [c.index for c in cols]) for code, cols in match.by_field().items() if len(cols) > 1
+                        and not all(c.alias is not None and c.alias.join for c in cols)]
 
 
 def _choose_sheet(book: Book, indexes: list[HeaderIndex], options: ImportOptions):
@@ -305,8 +330,11 @@ def _with_merges(sheet: SheetData, ahead: list[tuple[int, list[object]]]) -> lis
     return [by_row[num - 1] for num, _ in ahead]
 
 
-def _merged_issues(sheet: SheetData, header_num: int) -> list[Issue]:
-    below = [m for m in sheet.merged if m[2] + 1 > header_num]
+def _merged_issues(sheet: SheetData, header_num: int, columns: list[Column]) -> list[Issue]:
+    """Merged cells that reach into the data of an imported column (a merged title above the
+    header, or merged cells in a column that is not imported, do no harm)."""
+    used = {c.index for c in columns}
+    below = [m for m in sheet.merged if m[2] + 1 > header_num and any(c in used for c in range(m[1], m[3] + 1))]
     if not below:
         return []
     ranges = "、".join(f"{column_letter(c1)}{r1 + 1}:{column_letter(c2)}{r2 + 1}" for r1, c1, r2, c2 in below[:5])
@@ -317,11 +345,18 @@ def _merged_issues(sheet: SheetData, header_num: int) -> list[Issue]:
 
 
 def _formula_issues(sheet: SheetData) -> list[Issue]:
+    out = []
+    if sheet.error_cells:
+        cells = sheet.error_cells
+        shown = "、".join(cells[:10]) + (f" 等 {len(cells)} 个单元格" if len(cells) > 10 else "")
+        out.append(Issue(None, None, None, ERROR, "formula_error",
+                         f"工作表「{sheet.name}」中 {shown} 的公式计算出错（如 #N/A、#DIV/0!），导入时会变成空白。"
+                         f"请修正公式，或改为直接填写值后再导入。"))
     cells = sheet.formula_cells
     if not cells:
-        return []
+        return out
     shown = "、".join(cells[:10]) + (f" 等 {len(cells)} 个单元格" if len(cells) > 10 else "")
-    return [Issue(None, None, None, ERROR, "formula_without_value",
+    return out + [Issue(None, None, None, ERROR, "formula_without_value",
                   f"工作表「{sheet.name}」中 {shown} 是公式，但文件里没有保存公式的计算结果（常见于由程序生成、"
                   f"未用 Excel 打开保存过的文件），导入时会变成空白。请用 Excel 或 WPS 打开该文件并保存一次，"
                   f"或把公式复制后“粘贴为数值”，再导入。")]
@@ -362,6 +397,7 @@ def _read(plan: _Plan, options: ImportOptions,
     built: list[BuiltRow] = []
     build = plan.builder.build
     keep = options.keep_rows
+    limit = options.limits.max_rows
     unnamed = _unnamed_positions(plan)
     unnamed_hits: set[int] = set()
     gc_was_enabled = gc.isenabled()
@@ -378,6 +414,8 @@ def _read(plan: _Plan, options: ImportOptions,
             row = build(num, values)
             if row is None:
                 continue
+            if len(built) >= limit:
+                raise too_many_rows(plan.sheet.name, num, options.limits)
             if unnamed:
                 unnamed_hits.update(p for p in unnamed if p < len(values) and values[p] not in ("", None))
             if keep:
@@ -386,6 +424,9 @@ def _read(plan: _Plan, options: ImportOptions,
     finally:
         if gc_was_enabled:
             gc.enable()
+        # The sheet as loaded (a few hundred MB for 100,000 rows) is not needed once every row is read.
+        plan.sheet.rows = iter(())
+        plan.rows = []
     for p in sorted(unnamed_hits):
         letter = column_letter(p + plan.sheet.col0)
         result.issues.append(Issue(plan.header_row, letter, None, WARNING, "column_without_header",

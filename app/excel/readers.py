@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 SAVE_AS = "请在 Excel 或 WPS 中打开该文件，另存为 .xlsx 格式后再导入"
+ROWS_ABOVE = 30  # title and header rows allowed above the data, beside the row limit
 Row = tuple[int, list[object]]  # (row number as the spreadsheet shows it, cell values)
 
 
@@ -58,9 +59,10 @@ class SheetData:
     rows: Iterator[Row]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2: 0-based, inclusive
     formula_cells: list[str] = field(default_factory=list)  # "E5": a formula whose result was not saved
+    error_cells: list[str] = field(default_factory=list)  # "E5": an error value such as #N/A
 
 
-def _too_many_rows(name: str, rows: int, limits: ImportLimits) -> ImportRefused:
+def too_many_rows(name: str, rows: int, limits: ImportLimits) -> ImportRefused:
     return refuse("too_many_rows",
                   f"工作表「{name}」有 {rows:,} 行，超过一次导入的上限 {limits.max_rows:,} 行。"
                   f"请把数据拆成几个文件，分批导入。")
@@ -221,19 +223,21 @@ class CalamineBook(Book):
         finally:
             if scanner is not None:
                 scanner.join()
-        if "error" in scan:
+        if "damaged" in scan:
             raise _corrupt(self.path.name)
         merged_boxes = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in merged]
         if self.format == "ods":
             merged_boxes = _ods_merges(self.path, name)
         if start is None or end is None:
-            return SheetData(name, info.visible, 0, 0, iter(()), merged_boxes, scan.get("cells", []))
-        if end[0] + 1 > self.limits.max_rows + 100:
-            raise _too_many_rows(name, end[0] + 1, self.limits)
+            return SheetData(name, info.visible, 0, 0, iter(()), merged_boxes, scan.get("cells", []),
+                             scan.get("errors", []))
+        if end[0] + 1 > self.limits.max_rows + ROWS_ABOVE:
+            raise too_many_rows(name, end[0] + 1, self.limits)
         # calamine yields rows from row 1 (empty ones before the data included) and columns from
         # the first used one.
         rows = enumerate(sheet.iter_rows(), 1)
-        return SheetData(name, info.visible, start[1], end[0] + 1, rows, merged_boxes, scan.get("cells", []))
+        return SheetData(name, info.visible, start[1], end[0] + 1, rows, merged_boxes, scan.get("cells", []),
+                         scan.get("errors", []))
 
     def _check_xlsx_size(self, name: str, part: str) -> None:
         try:
@@ -249,8 +253,8 @@ class CalamineBook(Book):
             raise refuse("file_too_large", f"工作表「{name}」的数据量过大（解压后超过 "
                          f"{self.limits.max_sheet_xml_bytes / 1024**3:.0f} GB），请把数据拆成几个文件，分批导入。")
         m = re.search(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', head)
-        if m and int(m.group(1)) > self.limits.max_rows + 100:
-            raise _too_many_rows(name, int(m.group(1)), self.limits)
+        if m and int(m.group(1)) > self.limits.max_rows + ROWS_ABOVE:
+            raise too_many_rows(name, int(m.group(1)), self.limits)
 
     def _check_ods_size(self, name: str) -> None:
         try:
@@ -293,12 +297,15 @@ def _xlsx_sheet_parts(path: Path) -> dict[str, str]:
 # such as openpyxl write). Excel saves an empty text result as <v></v>, which is a result.
 _NO_VALUE = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*>\s*<f(?:\s[^>]*)?(?:/>|>[^<]*</f>)\s*(?:</c>|<v\s*/>)')
 _FORMULA = re.compile(rb"<f[ >/]")
+# A cell holding an Excel error value (#N/A, #DIV/0! …): calamine reads it as empty.
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*?\st="e"')
 
 
 def _scan_formulas(path: Path, part: str, out: dict[str, list[str]]) -> None:
     """Cells holding a formula with no saved result (files written by programs, never opened in
     Excel): calamine sees them as empty, so they would silently import as blanks."""
     cells: list[str] = []
+    errors: list[str] = []
     try:
         with zipfile.ZipFile(path) as z, z.open(part) as fh:
             tail = b""
@@ -313,11 +320,14 @@ def _scan_formulas(path: Path, part: str, out: dict[str, list[str]]) -> None:
                     body, tail = (buf[:cut], buf[cut:]) if cut > 0 else (buf, b"")
                 if _FORMULA.search(body):
                     cells.extend(m.group(1).decode() for m in _NO_VALUE.finditer(body))
+                if b't="e"' in body:
+                    errors.extend(m.group(1).decode() for m in _ERROR_CELL.finditer(body))
                 if not chunk:
                     break
         out["cells"] = cells
+        out["errors"] = errors
     except Exception:  # a damaged package: reported as such by the caller
-        out["error"] = ["damaged"]
+        out["damaged"] = ["damaged"]
 
 
 def _ods_merges(path: Path, name: str) -> list[tuple[int, int, int, int]]:
@@ -400,8 +410,8 @@ class CsvBook(Book):
             line = 1
             try:
                 for values in reader:
-                    if reader.line_num > limits.max_rows + 100:
-                        raise _too_many_rows(name, reader.line_num, limits)
+                    if reader.line_num > limits.max_rows + ROWS_ABOVE:
+                        raise too_many_rows(name, reader.line_num, limits)
                     yield line, list(values)
                     line = reader.line_num + 1
             except csv.Error:

@@ -30,6 +30,7 @@ class _Plan:
     code: str
     convert: Convert
     fast: bool  # a printable text value goes through unchanged (the normaliser does the rest)
+    ident: bool
     join: bool
     sets: dict[str, str] = field(default_factory=dict)
 
@@ -52,14 +53,15 @@ class RowBuilder:
             conv = converter(c.field, alias, c.letter)
             if legacy_codes and _numeric_code_list(catalog, c.field):
                 conv = _legacy_code(c.field, c.letter, conv)
-            fast = c.field.type in ("S", "T", "E", "M", "D") and not c.field.identifier and not (
-                legacy_codes and _numeric_code_list(catalog, c.field))
-            self.plans.append(_Plan(c.index - col0, c.field.code, conv, fast, c.field.code in joined,
+            ident = c.field.identifier or c.field.type == "U"
+            fast = c.field.type != "A" and not (legacy_codes and _numeric_code_list(catalog, c.field))
+            self.plans.append(_Plan(c.index - col0, c.field.code, conv, fast, ident, c.field.code in joined,
                                     dict(alias.sets) if alias is not None else {}))
             self.source.setdefault(c.field.code, c.letter)
             for target in (alias.sets if alias is not None else {}):
                 self.source.setdefault(target, c.letter)
         self.sets = [p for p in self.plans if p.sets]
+        self.steps = [(p.pos, p.code, p.convert, p.fast, p.ident, p.join) for p in self.plans]
         self.infer = infer_category
         s = kind.subject
         self.category = s.get("category", "")
@@ -74,24 +76,29 @@ class RowBuilder:
         raw: dict[str, object] = {}
         notes: list[Finding] = []
         n = len(values)
-        for p in self.plans:
-            if p.pos >= n:
+        for pos, code, convert, fast, ident, join in self.steps:
+            if pos >= n:
                 continue
-            v = values[p.pos]
+            v = values[pos]
             if v.__class__ is str:
                 if not v:
                     continue
-                text = v if p.fast and v.isprintable() else p.convert(v, notes)
+                # Text needs no work here (the normaliser does the rest), unless it holds a line
+                # break or the like, or is a code that Excel wrote as 3.61102E+17.
+                if fast and v.isprintable() and not (ident and ("+" in v or not v.isascii())):
+                    text = v
+                else:
+                    text = convert(v, notes)
             elif v is None:
                 continue
             else:
-                text = p.convert(v, notes)
+                text = convert(v, notes)
             if not text:
                 continue
-            if p.join and p.code in raw:
-                raw[p.code] = f"{raw[p.code]};{text}"
+            if join and code in raw:
+                raw[code] = f"{raw[code]};{text}"
             else:
-                raw[p.code] = text
+                raw[code] = text
         if not raw or not any(isinstance(v, str) and v.strip() for v in raw.values()):
             return None if not notes else BuiltRow(row, raw, notes)
         for p in self.sets:
@@ -114,7 +121,11 @@ class RowBuilder:
         elif str(raw.get(self.id_number, "")).strip():
             category, basis = PERSON, "证件号码"
         else:
-            return  # nothing to go on: the required-field finding says what to fill in
+            label = self.kind.label_of(self.category)
+            notes.append(Finding(self.category, ERROR, "category_unknown",
+                                 f"文件中没有「{label}」列，这一行也没有统一社会信用代码、单位代码或证件号码，"
+                                 f"无法推断类别。请补全这些号码，或在表中增加「{label}」列并填写。"))
+            return
         raw[self.category] = category
         label = self.kind.label_of(self.category)
         notes.append(Finding(self.category, WARNING, "category_inferred",

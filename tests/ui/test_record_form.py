@@ -31,8 +31,8 @@ def department(ctx):
 
 def open_form(qtbot, ctx, **kw) -> RecordForm:
     form = RecordForm(ctx, **kw)
-    qtbot.addWidget(form)
-    form.dirty = False
+    # Closing a form with unsaved changes asks first; the test's clean-up closes without asking.
+    qtbot.addWidget(form, before_close_func=lambda w: setattr(w, "dirty", False))
     return form
 
 
@@ -76,8 +76,8 @@ def test_create_validate_and_save_as_ready(qtbot, department):
     result = form.validate_now()
     assert result.errors == 0, result.findings
     assert "没有" in form.summary.text()
-    assert "报送截止日：2026年11月30日" in form.deadline_banner.text()
-    assert "剩 2 个工作日" in form.deadline_banner.text()
+    assert "报送截止日：2026年12月1日" in form.deadline_banner.text()  # decided 2026-11-20
+    assert "剩 3 个工作日" in form.deadline_banner.text()
     with qtbot.waitSignal(form.accepted):
         form.ready_button.click()
     rec = department.queue.get(saved[0])
@@ -120,10 +120,13 @@ def test_ctrl_s_saves_as_ready(qtbot, department):
     form = open_form(qtbot, department, kind_id="penalty")
     fill(form, penalty_values(5))
     assert form.save_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Save)
-    form.show()
-    qtbot.waitExposed(form)
+    with qtbot.waitActive(form):
+        form.show()
+        form.activateWindow()
+    name = form.rows["CF_XDR_MC"].editor
+    name.setFocus()
     with qtbot.waitSignal(form.saved):
-        qtbot.keyClick(form, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(name, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert department.queue.get(form.client_id).state == st.READY
 
 

@@ -32,11 +32,16 @@ SUMMARY_HEADERS = ("状态", "类别", "行政相对人名称", "文书号", "�
                    "错误数", "提醒数")
 
 
-def cell(ws, value: object, bold: bool = False) -> WriteOnlyCell:
-    c = WriteOnlyCell(ws, value="" if value is None else value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+def cell(ws, value: object, bold: bool = False) -> object:
+    """A value for ws.append: plain values as they are (fast), text that starts like a formula as
+    a text cell with Excel's quote prefix (stays text even when someone edits it in Excel or WPS)."""
+    risky = isinstance(value, str) and value.startswith(FORMULA_STARTS)
+    if not risky and not bold:
+        return "" if value is None else value
+    c = WriteOnlyCell(ws, value=value)
+    if risky:
         c.data_type = "s"
-        c.quotePrefix = True  # stays text even when someone edits the cell in Excel or WPS
+        c.quotePrefix = True
     if bold:
         c.font = Font(bold=True)
     return c

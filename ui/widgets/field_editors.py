@@ -81,12 +81,14 @@ class CodeCombo(QComboBox):
         self.code_list: CodeList | None = None
         self.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.editTextChanged.connect(lambda _t: self.changed.emit())
-        self.set_code_list(code_list)
+        self._set_list(code_list, "")
 
     def set_code_list(self, code_list: CodeList | None) -> None:
-        if code_list is self.code_list and self.count():
-            return
-        current = self.value() if self.count() else ""
+        """Offer another list (one chosen by another field); the current value is kept as text."""
+        if code_list is not self.code_list:
+            self._set_list(code_list, self.value())
+
+    def _set_list(self, code_list: CodeList | None, current: str) -> None:
         self.code_list = code_list
         self.blockSignals(True)
         self.clear()
@@ -97,8 +99,8 @@ class CodeCombo(QComboBox):
             self.addItem(code_list.display(code), code)
         if editable and code_list and code_list.other_prefix:
             self.lineEdit().setPlaceholderText(self.tr("可选择，或输入“%s名称”") % code_list.other_prefix)
-        self.blockSignals(False)
         self.set_value(current)
+        self.blockSignals(False)
 
     def value(self) -> str:
         i = self.currentIndex()
@@ -147,11 +149,14 @@ class MultiCodes(QWidget):
         self.other = QLineEdit(self)
         self.other.textChanged.connect(lambda _t: self.changed.emit())
         outer.addWidget(self.other)
-        self.set_code_list(code_list)
+        self._set_list(code_list)
 
     def set_code_list(self, code_list: CodeList | None) -> None:
-        if code_list is self.code_list and self.boxes:
-            return
+        """Offer another list (one chosen by another field); values not in it move to the 其他 entry."""
+        if code_list is not self.code_list:
+            self._set_list(code_list)
+
+    def _set_list(self, code_list: CodeList | None) -> None:
         current = self.value()
         self.code_list = code_list
         for box in self.boxes.values():
@@ -167,20 +172,24 @@ class MultiCodes(QWidget):
         prefix = code_list.other_prefix if code_list else None
         self.other.setPlaceholderText(self.tr("其他，写作“%s名称”，多个用英文分号;分隔") % prefix if prefix
                                       else self.tr("不在上面列表中的值，多个用英文分号;分隔"))
-        self.set_value(current)
+        self._fill(current)
 
     def value(self) -> str:
         chosen = [code for code, box in self.boxes.items() if box.isChecked()]
         return ";".join(chosen + split_multi(self.other.text()))
 
     def set_value(self, text: str | None) -> None:
+        if text != self.value():
+            self._fill(text)
+            self.changed.emit()
+
+    def _fill(self, text: str | None) -> None:
         values = split_multi(text or "")
         self.blockSignals(True)
         for code, box in self.boxes.items():
             box.setChecked(code in values)
         self.other.setText(";".join(v for v in values if v not in self.boxes))
         self.blockSignals(False)
-        self.changed.emit()
 
     def set_read_only(self, read_only: bool) -> None:
         self._read_only = read_only

@@ -26,10 +26,13 @@ class ViewList(QListWidget):
             elif view == DUE_SOON:
                 item.setForeground(fg(BAND_COLORS["due_soon"]))
         self.setCurrentRow(0)
+        # Exactly as tall as its rows (measured, so it follows the font and the scaling).
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFixedHeight(self.sizeHintForRow(0) * self.count() + 2 * self.frameWidth())
         self.currentItemChanged.connect(self._changed)
         # Wide enough for the longest label and a six-digit count, in characters of the font.
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("即将到期　000000") + 4 * self.frameWidth()
-                             + self.fontMetrics().horizontalAdvance("字") * 2)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("即将到期　000,000") + 4 * self.frameWidth()
+                             + self.fontMetrics().horizontalAdvance("字"))
 
     def _changed(self, current: QListWidgetItem | None, _previous) -> None:
         if current is not None:

@@ -1,0 +1,267 @@
+"""Importing: one transaction, drafts with findings, duplicates by row number, dry runs, progress and
+cancellation, the same file twice, the import history and the error report."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.excel import ImportOptions, ImportRefused, import_file
+from app.excel.history import history
+from app.excel.report import write_error_report
+from app.queue.service import Cancelled
+from app.store.models import AuditEvent, ImportHistory, Record
+from tests import factories
+from tests.test_excel_books import cli, codes, errors_of, stored, table, write_xlsx
+
+TODAY = "2026-11-26"
+
+
+def test_valid_rows_become_ready_and_faulty_rows_drafts_with_findings(ctx, tmp_path):
+    rows = table("penalty", 3)
+    cs = codes("penalty")
+    rows[2][cs.index("CF_XDR_SHXYM")] = "91110000600037341N"
+    result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", rows))
+    assert (result.rows, result.valid, result.invalid, result.imported) == (3, 2, 1, 3)
+    states = {r.doc_number: (r.state, [f["rule"] for f in r.findings]) for r in ctx.queue.list()}
+    assert states["饶市监罚〔2026〕2号"] == ("draft", ["uscc_checksum"])
+    assert states["饶市监罚〔2026〕1号"] == ("ready", [])
+
+
+def test_skip_invalid(ctx, tmp_path):
+    rows = table("penalty", 3)
+    rows[3][codes("penalty").index("CF_JDRQ")] = "明天"
+    result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", rows), ImportOptions(skip_invalid=True))
+    assert (result.imported, result.skipped, stored(ctx)) == (2, 1, 2)
+    assert [(i.row, i.rule) for i in errors_of(result)] == [(4, "date_format")]
+
+
+def test_duplicates_within_the_file_and_against_the_queue_name_rows(ctx, tmp_path):
+    rows = table("penalty", 2)
+    rows.append(list(rows[1]))  # the same decision twice
+    result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", rows, before=[["标题"]]))
+    [dup] = errors_of(result)
+    assert (dup.row, dup.column, dup.rule) == (5, "N", "duplicate_record") and "与第 3 行重复" in dup.message
+    more = table("penalty", 1)
+    more[1][0] = "另一家公司"  # same number, different subject (other code) -> warning only
+    more[1][codes("penalty").index("CF_XDR_SHXYM")] = factories.uscc(random.Random(77))
+    result = import_file(ctx, write_xlsx(tmp_path / "q.xlsx", more))
+    assert [(i.row, i.rule, i.severity) for i in result.issues] == [(2, "duplicate_doc_number", "warning")]
+    assert "队列中已有的记录" in result.issues[0].message
+
+
+def test_dry_run_stores_nothing_and_finds_the_same(ctx, tmp_path):
+    rows = table("penalty", 4)
+    rows[2][codes("penalty").index("CF_CFLB")] = "警告、罚款"
+    path = write_xlsx(tmp_path / "p.xlsx", rows)
+    dry = import_file(ctx, path, ImportOptions(dry_run=True))
+    assert stored(ctx) == 0 and dry.imported == 0 and dry.dry_run
+    real = import_file(ctx, path)
+    assert [i.to_dict() for i in dry.issues] == [i.to_dict() for i in real.issues]
+    assert (dry.valid, dry.invalid) == (real.valid, real.invalid) == (3, 1)
+
+
+def test_progress_and_cancellation(ctx, tmp_path):
+    path = write_xlsx(tmp_path / "p.xlsx", table("penalty", 1200))
+    seen: list[tuple[int, int]] = []
+    result = import_file(ctx, path, ImportOptions(dry_run=True), progress=lambda d, t: seen.append((d, t)))
+    assert result.rows == 1200
+    assert seen[-1][0] == seen[-1][1] and all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+
+    def cancel_while_reading(done, total):
+        return False if done >= 1000 else None
+
+    with pytest.raises(Cancelled):
+        import_file(ctx, path, progress=cancel_while_reading)
+    assert stored(ctx) == 0
+
+    def cancel_while_checking(done, total):
+        return False if done > total // 2 + 500 else None
+
+    with pytest.raises(Cancelled):
+        import_file(ctx, path, progress=cancel_while_checking)
+    assert stored(ctx) == 0
+
+    def cancel_at_the_end(done, total):
+        return False if done == total else None
+
+    with pytest.raises(Cancelled):
+        import_file(ctx, path, progress=cancel_at_the_end)
+    assert stored(ctx) == 0
+    with ctx.store.session() as s:
+        assert s.scalars(select(ImportHistory)).all() == []
+
+
+def test_refused_import_stores_nothing(ctx, tmp_path):
+    rows = table("penalty", 2)
+    rows[0][0] = "名称"  # no longer a known header: the required name column is missing
+    with pytest.raises(ImportRefused):
+        import_file(ctx, write_xlsx(tmp_path / "p.xlsx", rows))
+    assert stored(ctx) == 0
+    with ctx.store.session() as s:
+        assert s.scalars(select(AuditEvent)).all() == [] and s.scalars(select(ImportHistory)).all() == []
+
+
+def test_the_same_file_twice_needs_force(ctx, tmp_path):
+    path = write_xlsx(tmp_path / "p.xlsx", table("penalty", 2))
+    import_file(ctx, path)
+    with pytest.raises(ImportRefused) as exc:
+        import_file(ctx, path)
+    assert exc.value.code == "already_imported" and "--force" in exc.value.message and "p.xlsx" in exc.value.message
+    assert stored(ctx) == 2
+    copy = tmp_path / "副本.xlsx"  # the same bytes under another name are the same file
+    copy.write_bytes(path.read_bytes())
+    with pytest.raises(ImportRefused):
+        import_file(ctx, copy)
+    assert import_file(ctx, path, ImportOptions(dry_run=True)).rows == 2  # a check is always allowed
+    again = import_file(ctx, path, ImportOptions(force=True))
+    assert again.imported == 2 and again.invalid == 2  # the duplicates are findings, as drafts
+    [h2, h1] = history(ctx.store)
+    assert (h1.file_name, h1.kind, h1.rows, h1.valid, h1.invalid, h1.imported) == ("p.xlsx", "penalty", 2, 2, 0, 2)
+    assert len(h1.sha256) == 64 and h1.sha256 == h2.sha256 and isinstance(h1.imported_at, datetime)
+
+
+def test_the_same_file_twice_on_the_command_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CREDITDESK_TODAY", TODAY)
+    path = write_xlsx(tmp_path / "p.xlsx", table("penalty", 2))
+    data = tmp_path / "data"
+    status, out, _ = cli(data, "import", str(path), capsys=capsys)
+    assert status == 0 and "已保存 2 条记录（2 条待报送，0 条草稿）" in out
+    status, out, err = cli(data, "import", str(path), capsys=capsys)
+    assert status == 2 and "已于" in err and "--force" in err
+    status, out, _ = cli(data, "import", str(path), "--force", "--skip-invalid", capsys=capsys)
+    assert status == 0 and "2 行有错误未导入" in out
+
+
+def test_records_are_stored_as_the_orm_reads_them(ctx, tmp_path):
+    rows = table("penalty", 2)
+    rows[2][codes("penalty").index("CF_NR_FK")] = "2000元"
+    import_file(ctx, write_xlsx(tmp_path / "p.xlsx", rows), ImportOptions(actor="clerk"))
+    recs = ctx.queue.list()
+    rec = next(r for r in recs if r.doc_number == "饶市监罚〔2026〕2号")
+    assert rec.fields["CF_NR_FK"] == "0.2" and rec.fields["CF_XDR_MC"].startswith("上饶市")
+    assert rec.findings == [{"field": "CF_NR_FK", "severity": "warning", "rule": "amount_unit_converted",
+                             "message": rec.findings[0]["message"]}]
+    assert (rec.state, rec.revision, rec.accepted_revision, rec.pending_action, rec.platform_message) == (
+        "ready", 1, 0, "create", None)
+    assert rec.decision_date == "2026-11-20" and rec.deadline == "2026-12-01"
+    assert rec.warning_count == 1 and rec.error_count == 0 and rec.created_at is not None
+    assert ctx.queue.get(rec.client_id).client_id == rec.client_id
+    with ctx.store.session() as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.client_id == rec.client_id)).all()
+        raw = s.execute(select(Record.fields).where(Record.client_id == rec.client_id)).scalar_one()
+    assert [(e.action, e.actor, e.new_state, e.detail) for e in events] == [
+        ("create", "clerk", "ready", {"source": "excel:p.xlsx"})]
+    assert raw["CF_XDR_MC"] == rec.fields["CF_XDR_MC"]
+    # The queue still edits an imported record like any other.
+    fixed = dict(rec.fields, CF_NR_FK="0.3")
+    assert ctx.queue.edit(rec.client_id, fixed).ok
+
+
+def test_error_report_is_for_fixing_and_importing_again(ctx, tmp_path):
+    rng = random.Random(11)
+    rows = table("penalty", 3)
+    cs = codes("penalty")
+    col = cs.index
+    person = factories.subject("CF", rng, "自然人")
+    wrong_id = person["CF_XDR_ZJHM"][:-1] + ("0" if person["CF_XDR_ZJHM"][-1] != "0" else "1")
+    for code in ("CF_XDR_SHXYM", "CF_FRDB"):
+        rows[2][col(code)] = None
+    rows[2][col("CF_XDR_LB")] = "自然人"
+    rows[2][col("CF_XDR_ZJLX")] = "身份证"
+    rows[2][col("CF_XDR_ZJHM")] = wrong_id
+    rows[3][col("CF_JDRQ")] = datetime(2026, 11, 20, 10, 30)
+    rows[3][col("CF_YXQ")] = "2026-02-30"
+    path = write_xlsx(tmp_path / "p.xlsx", rows, before=[["上饶市行政处罚信息"]])
+    source = load_workbook(path)  # a text that starts with "=" (not a formula) in the clerk's file
+    cell = source.active.cell(row=5, column=col("CF_CFJGDM") + 1)
+    cell.value, cell.data_type = '=HYPERLINK("x")', "s"
+    source.save(path)
+    result = import_file(ctx, path, ImportOptions(dry_run=True, keep_rows=True))
+    assert [i.row for i in errors_of(result)] == [4, 5, 5]
+    out = tmp_path / "错误报告.xlsx"
+    assert write_error_report(result, out) == 2
+    wb = load_workbook(out)
+    ws = wb["错误行"]
+    header = [c.value for c in ws[1]]
+    assert header[:len(rows[0])] == rows[0] and header[-2:] == ["校验结果", "原文件行号"]
+    data = list(ws.iter_rows(min_row=2, values_only=True))
+    assert [r[-1] for r in data] == [4, 5]
+    zjhm = ws.cell(row=2, column=col("CF_XDR_ZJHM") + 1)
+    assert zjhm.value == wrong_id  # the original value, to be corrected in place
+    assert zjhm.fill.fgColor.rgb.endswith("FFC7CE") and "校验位" in zjhm.comment.text
+    assert ws.cell(row=3, column=col("CF_JDRQ") + 1).value == datetime(2026, 11, 20, 10, 30)
+    assert ws.cell(row=3, column=col("CF_CFJGDM") + 1).data_type == "s"  # never a formula
+    findings_text = "\n".join(str(r[-2]) for r in data) + "\n".join(
+        c.comment.text for row in ws.iter_rows() for c in row if c.comment)
+    assert wrong_id not in findings_text and wrong_id[:10] not in findings_text
+    assert "第 4 行 M 列" in data[0][-2] and "[错误]" in data[0][-2]
+    summary = [r for r in wb["问题汇总"].iter_rows(values_only=True)]
+    assert any(r[0] == "id_checksum" for r in summary)
+
+    # The clerk corrects the marked cells and imports the report itself.
+    ws.cell(row=2, column=col("CF_XDR_ZJHM") + 1).value = person["CF_XDR_ZJHM"]
+    ws.cell(row=3, column=col("CF_YXQ") + 1).value = "2027-11-20"
+    ws.cell(row=3, column=col("CF_CFJGDM") + 1).value = factories.AUTHORITY_USCC
+    wb.save(out)
+    again = import_file(ctx, out)
+    assert again.rows == 2 and errors_of(again) == []
+    assert [i.rule for i in again.issues] == ["date_time_part"]
+    assert stored(ctx) == 2
+
+
+def test_cli_errors_option_and_text_summary(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CREDITDESK_TODAY", TODAY)
+    rows = table("penalty", 3)
+    rows[1][codes("penalty").index("CF_JDRQ")] = date(2026, 12, 1)
+    path = write_xlsx(tmp_path / "p.xlsx", rows)
+    report = tmp_path / "errors.xlsx"
+    status, out, err = cli(tmp_path / "data", "import", str(path), "--dry-run", "--errors", str(report),
+                           capsys=capsys)
+    assert status == 0 and err == ""
+    assert "共 3 行数据：2 行通过，1 行有错误" in out and "错误 date_future × 1" in out
+    assert "第 2 行 W 列 错误" in out and "错误报告已写入" in out and report.exists()
+
+
+def test_messy_workbook(ctx, tmp_path):
+    """A month's cases as a bureau keeps them: title rows, a merged title, full-width brackets and
+    2017/2018 names in the header, dates typed every way, numeric IDs, an amount in 元, a hidden sheet."""
+    rng = random.Random(21)
+    header = ["序号", "行政相对人名称", "行政相对人代码_1（统一社会信用代码）", "行政相对人代码_2（工商注册号）",
+              "法定代表人", "行政处罚决定文书号", "违法行为类型", "处罚事由", "处罚依据", "处罚类别", "处罚结果",
+              "罚款金额（元）", "处罚决定日期", "处罚有效期", "公示截止期", "处罚机关", "处罚机关统一社会信用代码",
+              "数据来源单位", "数据来源单位统一社会信用代码", "备注"]
+    base = factories.penalty(rng, 1)
+    dates = ["2026-11-20", "2026/11/20", "2026年11月20日", "2026.11.20", "20261120", date(2026, 11, 20), 46346]
+    body = []
+    for n, when in enumerate(dates, 1):
+        code = factories.uscc(rng, "92" if n % 3 == 0 else "91")
+        body.append([n, f"上饶市某某{n}号商行 ", code, None, "张伟", f"饶市监罚（2026）{n}号", base["CF_WFXW"],
+                     base["CF_SY"] + "\n（详见决定书）", base["CF_YJ"], "警告；罚款", base["CF_NR"], 2000 * n,
+                     when, "2027/11/19", None, base["CF_CFJG"], base["CF_CFJGDM"], base["CF_SJLY"],
+                     base["CF_SJLYDM"], None])
+    body[1][3] = 361100000012345.0  # a 15-digit registration number typed as a number: exact
+    body[2][2] = 9.13611e17  # Excel has turned the code into 9.13611E+17
+    before = [["上饶市市场监督管理局行政处罚信息公示表"], ["（2026年11月）"]]
+    path = write_xlsx(tmp_path / "messy.xlsx", [header, *body], sheet="11月", before=before, merges=["A1:T1"],
+                      hidden={"代码表": [["警告"], ["罚款"]]})
+    result = import_file(ctx, path)
+    assert (result.sheet, result.header_row, result.kind, result.rows) == ("11月", 3, "penalty", 7)
+    got = [(i.row, i.column, i.rule) for i in result.issues if i.rule != "category_inferred"]
+    assert got == [(3, "A", "column_unknown"), (None, None, "older_format"), (3, "L", "amount_in_yuan"),
+                   (6, "C", "number_lost_digits"), (6, None, "category_unknown")]
+    assert len([i for i in result.issues if i.rule == "category_inferred"]) == 6
+    assert (result.valid, result.invalid, result.imported) == (6, 1, 7)
+    recs = {r.doc_number: r for r in ctx.queue.list()}
+    assert {r.decision_date for r in recs.values()} == {"2026-11-20"}
+    first = recs["饶市监罚(2026)1号"]
+    assert first.fields["CF_NR_FK"] == "0.2" and first.fields["CF_CFLB"] == "警告;罚款"
+    assert first.fields["CF_XDR_MC"] == "上饶市某某1号商行" and first.fields["CF_YXQ"] == "2027-11-19"
+    assert first.fields["CF_SY"].endswith("\n(详见决定书)")
+    assert recs["饶市监罚(2026)2号"].fields["CF_XDR_GSZC"] == "361100000012345"
+    assert recs["饶市监罚(2026)3号"].state == "draft"
+    assert recs["饶市监罚(2026)6号"].fields["CF_XDR_LB"] == "个体工商户"
