@@ -43,7 +43,6 @@ def memory_keyring():
 
 from tests.platform.fixtures import platform  # noqa: E402,F401  (the reference platform fixture)
 
-
 # -- the privacy scan of every log written during the suite (issue 8) --------------------------------
 _SESSION_LOG: list = []
 

@@ -1,0 +1,142 @@
+"""Fuzzing with hypothesis (issue 8): any input gives findings or a clear message, never a traceback,
+and the same input always gives the same result. Bounded here; CREDITDESK_FUZZ_EXAMPLES=5000 runs
+longer."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.catalog import default_catalog
+from app.errors import UserError
+from app.platform.client import PlatformClient, RetryPolicy
+from app.platform.errors import PlatformError
+from app.validation.engine import Validator
+
+EXAMPLES = int(os.environ.get("CREDITDESK_FUZZ_EXAMPLES", "150"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+CATALOG = default_catalog()
+VALIDATOR = Validator(CATALOG)
+TODAY = date(2026, 11, 26)
+
+CODES = sorted({f.code for k in CATALOG.kinds.values() for f in k.fields})
+values = st.one_of(
+    st.text(max_size=60), st.integers(), st.floats(allow_nan=True), st.none(), st.booleans(),
+    st.sampled_from(["2026-02-30", "2099-12-31", "其他", "其他-", "00000000000000000X", "９１１１", "1e400", "-0",
+                     "NaN", "Infinity", "0.0000001", "2000元", "万元", "罚款;;;", "\u3000", "\x00"]),
+    st.text(alphabet="0123456789Xx-/年月日.", max_size=20),
+)
+records = st.dictionaries(st.sampled_from(CODES + ["UNKNOWN", ""]), values, max_size=40)
+
+
+@FUZZ
+@given(kind=st.sampled_from(list(CATALOG.kinds) + ["nope", ""]), raw=records)
+def test_any_values_in_any_field_never_raise_and_are_stable(kind, raw):
+    first = VALIDATOR.check(kind, raw, TODAY)
+    second = VALIDATOR.check(kind, dict(raw), TODAY)
+    assert first.findings == second.findings and first.fields == second.fields
+    for f in first.findings:
+        assert f.severity in ("error", "warning") and f.rule and f.message
+    # Normalising is idempotent: checking the normalised values again gives the same values.
+    if first.kind in CATALOG.kinds:
+        again = VALIDATOR.check(kind, first.fields, TODAY)
+        assert again.fields == first.fields
+
+
+@FUZZ
+@given(data=st.binary(max_size=300))
+def test_any_record_file_is_read_or_refused_with_a_message(tmp_path_factory, data):
+    from app.recordfile import read_records_json
+
+    path = tmp_path_factory.mktemp("fuzz") / "r.json"
+    path.write_bytes(data)
+    try:
+        items = read_records_json(path)
+    except UserError as exc:
+        assert exc.message
+    else:
+        VALIDATOR.check_batch(items, today=TODAY)
+
+
+class _Hostile(BaseHTTPRequestHandler):
+    """Answers every request with whatever the test put in `server.answer`."""
+
+    def log_message(self, *args):
+        pass
+
+    def _answer(self):
+        status, headers, body = self.server.answer
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _answer
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                           lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8),
+                                                                                             children, max_size=4),
+                           max_leaves=12)
+bodies = st.one_of(
+    st.binary(max_size=200),
+    json_values.map(lambda v: json.dumps(v).encode()),
+    st.just(b"\xff\xfe\x00garbage"),
+    st.just(json.dumps({"access_token": "t0ken-123456789", "account": {"kinds": [1, None]}}).encode()),
+    st.just(json.dumps({"results": "not a list", "items": [], "next_cursor": 5}).encode()),
+)
+
+
+@settings(max_examples=max(20, EXAMPLES // 5), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(status=st.sampled_from([200, 200, 201, 204, 301, 400, 401, 403, 404, 409, 413, 422, 423, 429, 500, 503]),
+       body=bodies, retry_after=st.sampled_from(["", "0", "1", "abc", "-5", "999999"]))
+def test_hostile_server_answers_give_typed_errors(hostile, status, body, retry_after):
+    headers = {"Content-Type": "application/json"}
+    if retry_after:
+        headers["Retry-After"] = retry_after
+    hostile.answer = (status, headers, body)
+    client = PlatformClient(f"http://127.0.0.1:{hostile.server_address[1]}/api/v1", username="u", password="p",
+                            retry=RetryPolicy(attempts=2, base_delay=0.0, max_delay=0.0, max_retry_after=0),
+                            sleep=lambda s: None, connect_timeout=2, read_timeout=2)
+    try:
+        for call in (lambda: client.get_catalog(None), lambda: client.get_blacklist(None),
+                     lambda: client.post_submissions("8b7c0a52-0c5e-4a55-9d53-4b2d0c0e6a11", b"{}"),
+                     lambda: client.get_submission("x")):
+            try:
+                resp = call()
+            except PlatformError as exc:
+                assert exc.message and "Traceback" not in exc.message
+            else:
+                assert resp.status in (200, 304, 404)
+    finally:
+        client.close()
+
+
+def test_a_huge_answer_is_refused_before_it_is_read_whole(hostile, monkeypatch):
+    import app.platform.client as client_module
+
+    monkeypatch.setattr(client_module, "MAX_RESPONSE_BYTES", 1000)
+    hostile.answer = (200, {"Content-Type": "application/json"}, b"[" + b"1," * 5000 + b"1]")
+    client = PlatformClient(f"http://127.0.0.1:{hostile.server_address[1]}", username="u", password="p",
+                            retry=RetryPolicy(attempts=1), sleep=lambda s: None)
+    with pytest.raises(PlatformError, match="过大"):
+        client.login()
