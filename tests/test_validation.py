@@ -542,3 +542,24 @@ def test_severity_overrides_from_the_catalog():
     v = Validator(parse_catalog(doc), WorkCalendar([]))
     r = v.check("penalty", factories.penalty(random.Random(5), 1, CF_XDR_LB="个体工商户"), TODAY)
     assert ("CF_XDR_LB", "uscc_prefix", "error") in found(r) and not r.ok
+
+
+def test_fast_nfkc_equals_unicodedata_nfkc():
+    import unicodedata
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as hst
+
+    from app.validation.normalize import nfkc
+
+    samples = ["经查，当事人（个体）罚款２０００元。", "ｅ\u0301", "e\u0301", "①②㎡ｶﾞ", "\u3000ＡＢＣ\u00a0", "한국어 ﾊﾝｸﾞﾙ",
+               "ﬁ ﬂ ℌ ¼", "\U0001d400\U0001d401", "ā\u0301\u0323"]
+    for s in samples:
+        assert nfkc(s) == unicodedata.normalize("NFKC", s), s
+
+    @settings(max_examples=500, deadline=None)
+    @given(hst.text(max_size=40))
+    def same(s):
+        assert nfkc(s) == unicodedata.normalize("NFKC", s)
+
+    same()

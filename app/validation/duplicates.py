@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from app.catalog.model import Kind
 from app.validation.findings import ERROR, WARNING, Finding
+from app.validation.normalize import nfkc
 
 _SPACE = re.compile(r"\s+")
 # Bracket variants that clerks use interchangeably in 文号: 〔〕 [] 【】 () (full-width forms fold under NFKC).
@@ -18,7 +18,7 @@ _BRACKETS = str.maketrans({"[": "〔", "]": "〕", "【": "〔", "】": "〕", "
 def doc_key(text: str | None) -> str | None:
     if not text:
         return None
-    key = _SPACE.sub("", unicodedata.normalize("NFKC", text)).translate(_BRACKETS)
+    key = _SPACE.sub("", nfkc(text)).translate(_BRACKETS)
     return key or None
 
 

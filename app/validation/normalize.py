@@ -48,11 +48,49 @@ def to_text(value: object) -> str:
     return str(value)
 
 
+def _compatibility_map() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every BMP character that NFKC changes on its own (full-width forms, the ideographic space,
+    ①, ㎡ …) and what it becomes; built once, in about 15 ms."""
+    changed = {}
+    for cp in range(0x80, 0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        n = _nfkc("NFKC", c)
+        if n != c:
+            changed[c] = n
+    points = sorted(map(ord, changed))
+    ranges, start, prev = [], points[0], points[0]
+    for cp in points[1:]:
+        if cp != prev + 1:
+            ranges.append((start, prev))
+            start = cp
+        prev = cp
+    ranges.append((start, prev))
+    cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[{cls}]"), changed
+
+
+_COMPAT, _COMPAT_MAP = _compatibility_map()
+_compat_get = _COMPAT_MAP.__getitem__
+
+
+def nfkc(text: str) -> str:
+    """unicodedata NFKC, four to five times faster on Chinese prose.
+
+    CPython's NFKC costs about 100 ns a character, and a decision text of a few hundred characters
+    almost always holds a full-width "，" or "（" that forces it. Replacing just those characters by
+    their own NFKC form gives a string with the same NFKD, so when that string is already NFKC it
+    *is* the NFKC of the original; otherwise (combining marks, rare cases) the full algorithm runs."""
+    if text.isascii() or _is_nfkc("NFKC", text):
+        return text
+    quick = _COMPAT.sub(lambda m: _compat_get(m.group()), text)
+    return quick if _is_nfkc("NFKC", quick) else _nfkc("NFKC", quick)
+
+
 def clean(text: str) -> str:
     """NFKC, then trim whitespace (NBSP and the ideographic space become spaces under NFKC)."""
-    if text.isascii() or _is_nfkc("NFKC", text):
-        return text.strip()
-    return _nfkc("NFKC", text).strip()
+    return nfkc(text).strip()
 
 
 def identifier(text: str) -> str:
@@ -158,9 +196,7 @@ class Normalizer:
             if not text:
                 continue
             if code in plain:  # the common case, inlined: text that only needs NFKC and trimming
-                if not (text.isascii() or _is_nfkc("NFKC", text)):
-                    text = _nfkc("NFKC", text)
-                text = text.strip()
+                text = nfkc(text).strip()
                 if text:
                     out[code] = text
                 continue
