@@ -198,3 +198,23 @@ def test_sigkill_in_the_middle_of_writes_loses_no_committed_record(data_dir):
     after = AppContext(data_dir)
     assert len(after.queue.list()) == count
     after.close()
+
+
+def test_calendar_import_command_recomputes_deadlines(tmp_path, data_dir, capsys, monkeypatch):
+    from app.cli import main
+    from app.context import AppContext
+
+    monkeypatch.setenv("CREDITDESK_TODAY", "2026-12-28")
+    ctx = AppContext(data_dir)
+    fields = factories.inspection(random.Random(3), 1, JC_RQ="2026-12-24")
+    [res] = ctx.queue.add([("inspection", fields)])
+    assert ctx.queue.get(res.client_id).deadline is None
+    ctx.close()
+    path = tmp_path / "2027.json"
+    path.write_text(json.dumps({"year": 2027, "holidays": ["2027-01-01"], "workdays": [], "source": "测试",
+                                "published_at": "2026-11-01"}), encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "calendar", "import", str(path)]) == 0
+    assert "已重新计算 1 条记录" in capsys.readouterr().out
+    ctx = AppContext(data_dir)
+    assert ctx.queue.get(res.client_id).deadline == "2027-01-05"
+    ctx.close()

@@ -84,6 +84,8 @@ def import_file(args) -> int:
             f"调休上班日 {len(table.workdays)} 天，全年工作日 {table.workday_count()} 天。"
         )
         print(f"{table.year} 年现在使用：{_source_text(in_use)}")
+        changed = ctx.queue.recompute_deadlines()
+        print(f"已重新计算 {changed} 条记录的报送截止日。")
         if in_use.source != "file":
             print("（平台日历优先于导入的文件，导入的文件已保存，仅在没有平台日历时使用。）")
         covered = ctx.calendar.covered_years()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from app.cli.common import context, print_json
 from app.cli.validate import findings_as_issues
+from app.clock import today
 from app.errors import UserError
 from app.queue import states as st
 from app.recordfile import read_records_json
+from app.workdays.deadline import BAND_LABELS, countdown, timeliness
 
 
 def register(sub) -> None:
@@ -43,7 +47,19 @@ def run_add(args) -> int:
     return 0
 
 
-def record_summary(rec, kinds: dict) -> dict:
+def _timing(rec, calendar, today_, due_soon: int) -> dict:
+    """Countdown band for records still to be reported; on time/late for accepted ones."""
+    deadline = date.fromisoformat(rec.deadline) if rec.deadline else None
+    if rec.first_received_at:
+        return {"days_left": None, "band": None, "timeliness": timeliness(deadline, rec.first_received_at)}
+    if rec.state == st.WITHDRAWN:
+        return {"days_left": None, "band": None, "timeliness": None}
+    cd = countdown(calendar, deadline, today_, due_soon)
+    return {"days_left": cd.days_left, "band": cd.band, "timeliness": None}
+
+
+def record_summary(rec, kinds: dict, calendar=None, today_=None, due_soon: int = 2) -> dict:
+    timing = _timing(rec, calendar, today_, due_soon) if calendar is not None else {}
     return {
         "client_id": rec.client_id, "kind": rec.kind, "kind_label": getattr(kinds.get(rec.kind), "label", rec.kind),
         "state": rec.state, "revision": rec.revision, "subject_name": rec.subject_name,
@@ -51,6 +67,7 @@ def record_summary(rec, kinds: dict) -> dict:
         "errors": rec.error_count, "warnings": rec.warning_count, "catalog_version": rec.catalog_version,
         "platform_id": rec.platform_id, "platform_message": rec.platform_message,
         "updated_at": rec.updated_at.isoformat() if rec.updated_at else None,
+        **timing,
     }
 
 
@@ -62,7 +79,8 @@ def run_list(args) -> int:
     if args.kind and args.kind not in kinds:
         raise UserError(f"没有“{args.kind}”这个类别，可用：{'、'.join(kinds)}。", "bad_argument")
     records = ctx.queue.list(state=args.state, kind=args.kind)
-    rows = [record_summary(r, kinds) for r in records]
+    calendar, now_ = ctx.calendar, today()
+    rows = [record_summary(r, kinds, calendar, now_, ctx.settings.due_soon_days) for r in records]
     if args.json:
         print_json(rows)
         return 0
@@ -70,7 +88,18 @@ def run_list(args) -> int:
         print("队列中没有符合条件的记录。")
         return 0
     for r in rows:
-        print(f"{st.LABELS[r['state']]:<4} {r['kind_label']} {r['doc_number'] or '（无文书号）'} "
-              f"决定日期 {r['decision_date'] or '—'} 截止 {r['deadline'] or '未知'} {r['subject_name'] or ''}")
+        if r["deadline"]:
+            due = f"截止 {r['deadline']}"
+        elif r["decision_date"]:
+            due = "截止日未知：日历未覆盖，请同步平台日历或导入日历文件（creditdesk calendar import）"
+        else:
+            due = "截止日未知：缺少决定日期"
+        state = st.LABELS[r["state"]]
+        if r.get("timeliness"):
+            state += "（按时）" if r["timeliness"] == "on_time" else "（迟报）"
+        elif r.get("band") and r["band"] != "normal":
+            state += f"（{BAND_LABELS[r['band']]}）"
+        print(f"{state} {r['kind_label']} {r['doc_number'] or '（无文书号）'} "
+              f"决定日期 {r['decision_date'] or '—'} {due} {r['subject_name'] or ''}")
     print(f"共 {len(rows)} 条。")
     return 0
