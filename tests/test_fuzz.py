@@ -140,3 +140,41 @@ def test_a_huge_answer_is_refused_before_it_is_read_whole(hostile, monkeypatch):
                             retry=RetryPolicy(attempts=1), sleep=lambda s: None)
     with pytest.raises(PlatformError, match="过大"):
         client.login()
+
+
+# Text a worksheet can hold (openpyxl refuses control characters when writing the test's workbook).
+sheet_text = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=30)
+cell_values = st.one_of(
+    st.none(), sheet_text, st.integers(min_value=-10**20, max_value=10**20),
+    st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+    st.dates(min_value=date(1900, 1, 2), max_value=date(2100, 1, 1)),
+    st.sampled_from(["=1+1", "3.61102198001011E+17", "2026年11月20日", "罚款;警告", "其他", "  ", "\n"]),
+)
+
+
+@settings(max_examples=max(20, EXAMPLES // 5), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(header=st.lists(st.one_of(st.sampled_from([f.label for f in CATALOG.kind("penalty").fields]),
+                                 sheet_text), min_size=1, max_size=12),
+       rows=st.lists(st.lists(cell_values, max_size=12), max_size=8),
+       fmt=st.sampled_from(["xlsx", "csv"]))
+def test_random_workbooks_are_imported_or_refused_with_a_message(ctx, tmp_path_factory, header, rows, fmt):
+    """Random headers and cells: a dry run gives findings or a clear refusal, never a traceback; and a
+    real import that is refused stores nothing."""
+    from app.excel.importer import ImportOptions, import_file
+    from tests.test_excel_books import write_csv, write_xlsx
+
+    folder = tmp_path_factory.mktemp("wb")
+    table = [header, *rows]
+    path = write_xlsx(folder / "f.xlsx", table) if fmt == "xlsx" else write_csv(
+        folder / "f.csv", [[("" if v is None else str(v)) for v in r] for r in table])
+    before = len(ctx.queue.list())
+    for dry in (True, False):
+        try:
+            result = import_file(ctx, path, ImportOptions(dry_run=dry, force=True))
+        except UserError as exc:
+            assert exc.message and "Traceback" not in exc.message
+            assert len(ctx.queue.list()) == before
+        else:
+            for issue in result.issues if hasattr(result, "issues") else []:
+                assert getattr(issue, "message", "x")
