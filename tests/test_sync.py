@@ -369,3 +369,12 @@ def test_wrong_password_at_login_is_not_saved(ctx, platform, capsys, monkeypatch
                  platform.username]) == 2
     assert "密码不正确" in capsys.readouterr().err
     assert memory_keyring.store == {}
+
+
+def test_a_sync_makes_the_days_backup(online, platform):
+    add(online, "penalty", 1)
+    assert sync(online).ok
+    backups = list((online.data_dir / "backups").glob("creditdesk-daily-*.sqlite3"))
+    assert len(backups) == 1
+    sync(online)
+    assert len(list((online.data_dir / "backups").glob("creditdesk-daily-*.sqlite3"))) == 1

@@ -111,10 +111,20 @@ class SyncEngine:
                 log.warning("sync stopped: %s", exc.code)
             finally:
                 write_state(self.ctx.store, LAST_SYNC, now().isoformat(timespec="seconds"))
+                self._daily_backup()
                 s.catalog_version = self.ctx.catalogs.active().version
                 s.calendar_years = self.ctx.calendar.covered_years()
                 s.blacklist_entries = blacklist.count(self.ctx.store)
         return s
+
+    def _daily_backup(self) -> None:
+        """The day's automatic backup, once the platform's answers are in (never fails the sync)."""
+        from app.store.backup import daily_backup
+
+        try:
+            daily_backup(self.ctx.data_dir)
+        except UserError as exc:
+            self.summary.notes.append(exc.message)
 
     def _check_cancel(self) -> None:
         if self.cancelled():
