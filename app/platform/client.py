@@ -93,10 +93,11 @@ class PlatformClient:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = f"CreditDesk/{__version__}"
         self.session.headers["Accept"] = "application/json"
-        if ca_bundle:
-            self.session.verify = ca_bundle
-        if proxy:
-            self.session.proxies = {"http": proxy, "https": proxy}
+        # Passed with every request: a Session-level `verify` loses to REQUESTS_CA_BUNDLE in the
+        # environment, and the bundle the bureau configured must win.
+        self.verify: str | bool = ca_bundle or True
+        # A proxy from the settings wins; without one, the system's (environment) proxy is used.
+        self.proxies = {"http": proxy, "https": proxy} if proxy else None
         self._token: str | None = None
         self.account: Account | None = None
 
@@ -216,7 +217,8 @@ class PlatformClient:
         url = self.base_url + path
         try:
             r = self.session.request(method, url, headers=h, params=params, data=data, timeout=self.timeout,
-                                     stream=True, allow_redirects=False)
+                                     stream=True, allow_redirects=False, verify=self.verify,
+                                     proxies=self.proxies)
         except requests.exceptions.SSLError:
             raise NetworkError("无法建立安全连接（证书校验失败），请在设置中检查平台地址和 CA 证书。") from None
         except requests.exceptions.ProxyError:
