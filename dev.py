@@ -71,7 +71,9 @@ def start(args: list[str]) -> int:
 def test(args: list[str]) -> int:
     system_packages()
     venv("dev")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONHASHSEED="0")
+    # Tests talk to servers on 127.0.0.1 only: never through a proxy the machine may have configured.
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONHASHSEED="0", NO_PROXY="127.0.0.1,localhost",
+               no_proxy="127.0.0.1,localhost")
     return subprocess.call([str(PY), "-m", "pytest", *args], cwd=ROOT, env=env)
 
 
