@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
+from app.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -57,19 +57,3 @@ class Settings:
 
     def save(self, data_dir: Path) -> None:
         write_atomic(data_dir / FILENAME, json.dumps(asdict(self), ensure_ascii=False, indent=1).encode("utf-8"))
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, flush it to disk, then rename over the target:
-    a crash leaves either the old file or the new one, never half of one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -8,8 +8,6 @@ contain an ID number (the validator and the readers name fields, not values).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import defaultdict
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from app.excel.cells import column_letter
 from app.excel.importer import REPORT_COLUMN, ROW_COLUMN, ImportResult
 from app.excel.issues import Issue
+from app.files import save_workbook
 from app.validation.findings import ERROR
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
@@ -99,14 +98,7 @@ def write_error_report(result: ImportResult, out: str | Path) -> int:
         cells.append(_cell(ws, built.row))
         ws.append(cells)
     _summary_sheet(wb, result)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".xlsx", dir=out.parent if str(out.parent) else ".")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_workbook(wb, out)
     return len(result.kept)
 
 

@@ -4,8 +4,6 @@ formatted as text (so Excel keeps every digit), a frozen header and an instructi
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -15,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from app.catalog.model import Catalog, Field, Kind
 from app.excel.cells import column_letter
+from app.files import save_workbook
 
 REQUIRED_MARK = "*"
 LISTS_SHEET = "代码表"
@@ -126,14 +125,7 @@ def write_template(catalog: Catalog, kind: Kind, out: str | Path) -> Path:
     lists.sheet_state = "hidden"
     _guide(guide, catalog, kind)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".xlsx", dir=out.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_workbook(wb, out)
     return out
 
 

@@ -30,7 +30,7 @@ from app.platform.errors import (
     RequestRefused,
 )
 from app.platform.lock import sync_lock
-from app.queue.sending import FEEDBACK_CURSOR, Outbox, Outcome
+from app.queue.sending import COUNTS, FEEDBACK_CURSOR, Outbox, Outcome
 from app.store.state import read_state, write_state
 from app.workdays.sources import CalendarFormatError, save_platform_year
 
@@ -67,7 +67,7 @@ class SyncSummary:
         return asdict(self)
 
     def add(self, outcome: Outcome) -> None:
-        for name in ("sent", "accepted", "duplicate", "rejected", "conflict", "returned", "withdrawn"):
+        for name in COUNTS:
             setattr(self, name, getattr(self, name) + getattr(outcome, name))
 
 

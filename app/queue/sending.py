@@ -25,6 +25,10 @@ MAX_BYTES = 5 * 1024 * 1024
 ACTOR = "平台"
 
 
+# The per-record answers counted for the sync summary.
+COUNTS = ("sent", "accepted", "duplicate", "rejected", "conflict", "returned", "withdrawn")
+
+
 @dataclass
 class Outcome:
     """What the platform's answers did, for the sync summary."""
@@ -40,12 +44,6 @@ class Outcome:
     stale: list[str] = field(default_factory=list)  # client ids whose revision the platform disputes
     first_received_unknown: list[str] = field(default_factory=list)  # duplicates: ask for first_received_at
 
-    def add(self, other: Outcome) -> None:
-        for name in ("sent", "accepted", "duplicate", "rejected", "conflict", "returned", "withdrawn"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.unknown += other.unknown
-        self.stale += other.stale
-        self.first_received_unknown += other.first_received_unknown
 
 
 def payload_record(rec: Record, reported: set[str] | None) -> dict:

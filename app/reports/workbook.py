@@ -13,9 +13,7 @@ Safety of what is written:
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.files import save_workbook
 from app.reports.figures import ERROR_RATE_FORMULA, LATE_RATE_FORMULA, ListedRecord, MonthFigures
 from app.reports.omissions import Gap, format_doc_number
 
@@ -164,19 +163,5 @@ def build_workbook(figures: MonthFigures) -> Workbook:
 
 def write_report(figures: MonthFigures, path: str | os.PathLike[str]) -> Path:
     """Write the report atomically; returns the final path."""
-    target = Path(path)
-    wb = build_workbook(figures)
-    # mkstemp creates the file with mode 0600 on POSIX: the report names persons.
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            wb.save(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return target
+    return save_workbook(build_workbook(figures), Path(path))
 

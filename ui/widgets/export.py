@@ -19,9 +19,9 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 
 from app import clock
+from app.files import write_atomic
 from app.privacy import mask_id
 from app.queue import states as st
-from app.settings import write_atomic
 from app.store.models import Record
 from app.workdays.deadline import countdown, timeliness
 from ui.widgets.formatting import countdown_text, platform_text
