@@ -378,3 +378,11 @@ def test_a_sync_makes_the_days_backup(online, platform):
     assert len(backups) == 1
     sync(online)
     assert len(list((online.data_dir / "backups").glob("creditdesk-daily-*.sqlite3"))) == 1
+
+
+def test_department_defaults_set_by_the_clerk_are_kept(online, platform):
+    online.settings.department_name = "上饶市市场监督管理局信州分局"
+    online.save_settings()
+    assert sync(online).ok
+    assert online.settings.department_name == "上饶市市场监督管理局信州分局"
+    assert online.settings.department_uscc == "113611000145004524"  # empty before: filled from the account

@@ -133,11 +133,13 @@ class SyncEngine:
     def _login(self) -> None:
         account = self.client.login()
         st = self.ctx.settings
-        changed = (st.department_name, st.department_uscc, st.allowed_kinds) != (
-            account.department_name, account.department_uscc, list(account.kinds))
-        if changed:
-            st.department_name, st.department_uscc = account.department_name, account.department_uscc
-            st.allowed_kinds = list(account.kinds)
+        # The account's department fills the defaults only where the clerk has not set them: a
+        # bureau whose 数据来源单位 differs from the account's department keeps its own.
+        before = (st.department_name, st.department_uscc, list(st.allowed_kinds))
+        st.department_name = st.department_name or account.department_name
+        st.department_uscc = st.department_uscc or account.department_uscc
+        st.allowed_kinds = list(account.kinds)
+        if (st.department_name, st.department_uscc, st.allowed_kinds) != before:
             self.ctx.save_settings()
 
     # -- catalog ---------------------------------------------------------------------------------------
