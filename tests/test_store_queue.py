@@ -218,3 +218,14 @@ def test_calendar_import_command_recomputes_deadlines(tmp_path, data_dir, capsys
     ctx = AppContext(data_dir)
     assert ctx.queue.get(res.client_id).deadline == "2027-01-05"
     ctx.close()
+
+
+def test_the_migrations_build_exactly_the_models(ctx):
+    """A model change without its migration (or the reverse) fails here, not on a clerk's PC."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from app.store.models import Base
+
+    with ctx.store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

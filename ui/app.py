@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
+import threading
 
 from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
@@ -48,21 +49,24 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 # everything; the core's validator does the same for its batches).
 _gc_pauses = 0
 _gc_was_enabled = True
+_gc_lock = threading.Lock()  # tasks pause and resume from their worker threads
 
 
 def pause_gc() -> None:
     global _gc_pauses, _gc_was_enabled
-    if _gc_pauses == 0:
-        _gc_was_enabled = gc.isenabled()
-        gc.disable()
-    _gc_pauses += 1
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
 
 
 def resume_gc() -> None:
     global _gc_pauses
-    _gc_pauses = max(_gc_pauses - 1, 0)
-    if _gc_pauses == 0 and _gc_was_enabled:
-        gc.enable()
+    with _gc_lock:
+        _gc_pauses = max(_gc_pauses - 1, 0)
+        if _gc_pauses == 0 and _gc_was_enabled:
+            gc.enable()
 
 
 def settle_after_start() -> None:
@@ -74,11 +78,22 @@ def settle_after_start() -> None:
 def open_main_window(ctx):
     """The main window, shown; used by run_gui and by the benchmark so both measure one path."""
     from ui.main_window import MainWindow
+    from ui.reminders import install_reminders
 
     window = MainWindow(ctx)
     window.show()
+    install_reminders(ctx, window)
     QTimer.singleShot(2000, settle_after_start)  # once the first screen is up and idle
+    QTimer.singleShot(5000, lambda: _daily_backup(ctx))
     return window
+
+
+def _daily_backup(ctx) -> None:
+    """The day's automatic backup, in the background so the window never waits for it."""
+    from app.store.backup import daily_backup
+    from ui.tasks import run_task
+
+    run_task(lambda task: daily_backup(ctx.data_dir), on_error=lambda code, message: None)
 
 
 def run_gui(data_dir: str | None = None) -> int:

@@ -48,7 +48,7 @@ class BarChart(QWidget):
     def set_data(self, categories: list[str], series: list[Series]) -> None:
         self.categories = list(categories)
         self.series = [s for s in series if len(s.values) == len(categories)]
-        lines = [f"{c}：" + "，".join(f"{s.label} {s.values[i]}" for s in self.series)
+        lines = [f"{c.replace(chr(10), ' ')}：" + "，".join(f"{s.label} {s.values[i]}" for s in self.series)
                  for i, c in enumerate(self.categories)]
         self.setAccessibleDescription("；".join(lines))
         self.update()
@@ -86,8 +86,11 @@ class BarChart(QWidget):
         step = nice_step(top)
         axis_top = step * math.ceil(top / step)
         label_w = fm.horizontalAdvance(str(axis_top)) + pad
+        # Category labels may have two lines (month, and the year where it changes).
+        lines = max((c.count("\n") + 1 for c in self.categories), default=1)
+        label_h = fm.lineSpacing() * lines + fm.height() * 0.4
         plot = QRectF(area.left() + label_w, area.top() + legend_h + fm.height() * 0.5,
-                      area.width() - label_w, area.height() - legend_h - fm.height() * 2.2)
+                      area.width() - label_w, area.height() - legend_h - fm.height() * 0.5 - label_h)
         # Grid lines and their values.
         for value in range(0, axis_top + 1, step):
             y = plot.bottom() - plot.height() * value / axis_top
@@ -114,8 +117,9 @@ class BarChart(QWidget):
                 p.drawText(QRectF(x - slot, y - fm.height() * 1.1, bar_w + 2 * slot, fm.height()),
                            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, str(totals[i]))
             p.setPen(text_color)
-            label = fm.elidedText(category, Qt.TextElideMode.ElideRight, int(slot))
-            p.drawText(QRectF(plot.left() + slot * i, plot.bottom() + fm.height() * 0.3, slot, fm.height() * 1.5),
+            label = "\n".join(fm.elidedText(part, Qt.TextElideMode.ElideRight, int(slot))
+                              for part in category.split("\n"))
+            p.drawText(QRectF(plot.left() + slot * i, plot.bottom() + fm.height() * 0.3, slot, label_h),
                        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
         if self.hasFocus():
             p.setPen(QPen(pal.color(pal.ColorRole.Highlight), 1, Qt.PenStyle.DotLine))
@@ -139,7 +143,7 @@ class BarChart(QWidget):
     # -- values on hover -------------------------------------------------------------------------------
     def bar_text(self, i: int) -> str:
         parts = [f"{s.label}：{s.values[i]}" for s in self.series]
-        return f"{self.categories[i]}\n" + "\n".join(parts) + "\n" + self.tr("合计：%d") % self.totals()[i]
+        return f"{self.categories[i].replace(chr(10), ' ')}\n" + "\n".join(parts) + "\n" + self.tr("合计：%d") % self.totals()[i]
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()

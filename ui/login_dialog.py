@@ -7,7 +7,7 @@ writes (app/cli/platform.py): address, username, CA bundle, proxy and the accoun
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from app.platform.client import Account, PlatformClient
 from app.platform.credentials import delete_password, load_password, save_password
@@ -78,7 +79,7 @@ class LoginDialog(QDialog):
         self.ctx = ctx
         self.task: tasks.Task | None = None
         self.account: Account | None = None
-        self._alive = True
+        self._open = True
         st = ctx.settings
         self.setWindowTitle(self.tr("登录信用信息平台"))
         self.intro = QLabel(self.tr("请输入平台分配给本单位的账号。密码只保存在本机的系统钥匙串中。"), self)
@@ -181,10 +182,15 @@ class LoginDialog(QDialog):
         for w in (self.url, self.username, self.password, self.ca_bundle, self.proxy, self.login_button):
             w.setEnabled(not busy)
 
+    @property
+    def _alive(self) -> bool:
+        """Still on screen: not closed, and not deleted with its parent (results may come later)."""
+        return self._open and isValid(self)
+
     def done(self, result: int) -> None:
         if self.task is not None:
             self.task.cancel()
-        self._alive = False
+        self._open = False
         super().done(result)
 
 
@@ -192,13 +198,14 @@ def open_login(ctx, main_window, message: str = "") -> LoginDialog:
     """The hook of the main window's 登录平台… action; window-modal, without a nested event loop."""
     dialog = LoginDialog(ctx, main_window, message)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    # Deleted by Qt when closed; no closure connected to the dialog's own signals may hold it.
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def logged_in(account: Account) -> None:
-        main_window.show_notice(dialog.tr("已登录平台：%s（%s）。密码已保存在系统钥匙串中。")
+        main_window.show_notice(QCoreApplication.translate("LoginDialog", "已登录平台：%s（%s）。密码已保存在系统钥匙串中。")
                                 % (account.username, account.department_name), "info")
         main_window.refresh()
 
     dialog.logged_in.connect(logged_in)
-    dialog.finished.connect(lambda _r: dialog.deleteLater())
     dialog.open()
     return dialog

@@ -52,8 +52,10 @@ HOOKS = {
 }
 LAST_SYNC_KEY = "last_sync_at"  # written by app.platform.sync (read here without importing the HTTP stack)
 WINDOW_STATE_FILE = "window.ini"
-# Initial column widths in characters of the table font (window state restores the clerk's own).
-COLUMN_EMS = (8, 5, 20, 13, 8, 8, 8, 24)
+# Initial column widths: the widest usual content in the table's font, so they follow the scaling
+# (the window state then restores the clerk's own widths).
+COLUMN_SAMPLES = ("草稿（12 处错误）", "行政许可", "上饶市信州区某某商贸有限公司上饶分公司", "饶市监食许〔2026〕1234号",
+                  "2026年12月31日", "2026年12月31日", "逾期 12 个工作日", "")
 
 
 def hook_available(module: str) -> bool:
@@ -72,7 +74,7 @@ class MainWindow(QMainWindow):
         self.running: tasks.Task | None = None
         self.window_settings = QSettings(str(Path(ctx.data_dir) / WINDOW_STATE_FILE), QSettings.Format.IniFormat)
         self.setWindowTitle(self.tr("CreditDesk 信用信息报送客户端"))
-        self.model = QueueModel(ctx, self)
+        self.model = QueueModel(ctx, self, load=False)  # read once, after the saved sort and view are set
         self._build_central()
         self._build_actions()
         self._build_menus_and_toolbar()
@@ -83,6 +85,8 @@ class MainWindow(QMainWindow):
         self._clock.timeout.connect(self._check_day)
         self._clock.start()
         self._restore_window_state()
+        self.model.set_filter(self.current_filter())
+        self.model.refresh()
         self.refresh_counts()
 
     # -- building ------------------------------------------------------------------------------------
@@ -105,12 +109,20 @@ class MainWindow(QMainWindow):
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vh.setDefaultSectionSize(int(self.table.fontMetrics().lineSpacing() * 1.7))
         header = self.table.horizontalHeader()
+        # A header that shares the table's selection asks QItemSelectionModel.isColumnSelected on
+        # every paint, which visits every selected row through the Python model: with all 100,000
+        # rows selected (Ctrl+A) each resize took over a second. The headers get a selection of their own.
+        self._header_selection = QItemSelectionModel(self.model, self)
+        header.setSelectionModel(self._header_selection)
+        vh.setSelectionModel(self._header_selection)
+        header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setSortIndicator(COL_DEADLINE, Qt.SortOrder.AscendingOrder)
-        em = self.table.fontMetrics().horizontalAdvance("字")
-        for col, width in enumerate(COLUMN_EMS):
-            header.resizeSection(col, width * em)
+        fm = self.table.fontMetrics()
+        pad = fm.horizontalAdvance("字") * 2  # cell margins and the sort arrow
+        for col, sample in enumerate(COLUMN_SAMPLES[:-1]):
+            header.resizeSection(col, max(fm.horizontalAdvance(sample), fm.horizontalAdvance(COLUMNS[col])) + pad)
         self.table.setSortingEnabled(True)
         self.table.doubleClicked.connect(lambda index: self.open_record(self.model.client_id(index.row())))
         self.notice = Banner(self)
@@ -302,6 +314,9 @@ class MainWindow(QMainWindow):
 
     def _show_form(self, form: RecordForm) -> RecordForm:
         form.restore_size(self.window_settings)
+        # Qt deletes the closed form itself; a deleteLater() from a slot holding the last Python
+        # reference to the form crashed PySide in the dialogs' tests.
+        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         form.saved.connect(lambda _cid: self.refresh())
         form.finished.connect(lambda _result, f=form: self._form_closed(f))
         self.forms.append(form)
@@ -312,7 +327,6 @@ class MainWindow(QMainWindow):
         form.save_size(self.window_settings)
         if form in self.forms:
             self.forms.remove(form)
-        form.deleteLater()
 
     # -- bulk actions (in the background) ------------------------------------------------------------
     def _start(self, what: str, fn, on_done) -> tasks.Task | None:

@@ -122,12 +122,14 @@ def search_condition(text: str):
             ors.append(and_(func.substr(C.subject_key, 1, 2).in_(("U:", "G:")),
                             C.subject_key.like(_like(word.upper()), escape="\\")))
             ors.append(C.platform_id.like(p, escape="\\"))
-        # The JSON column keeps non-ASCII text as \uXXXX escapes; look for both spellings.
+        # The JSON column keeps non-ASCII text as \uXXXX escapes; look for both spellings. Most
+        # records hold JSON null there, skipped before any LIKE.
         message = type_coerce(C.platform_message, Text)
-        ors.append(message.like(p, escape="\\"))
         escaped = json.dumps(word)[1:-1]
+        spellings = [message.like(p, escape="\\")]
         if escaped != word:
-            ors.append(message.like(_like(escaped), escape="\\"))
+            spellings.append(message.like(_like(escaped), escape="\\"))
+        ors.append(and_(message != "null", or_(*spellings)))
         per_word.append(or_(*ors))
     return and_(*per_word)
 
@@ -211,7 +213,8 @@ class QueueReader:
         with self.engine.connect() as c:
             return c.execute(select(func.count()).select_from(T).where(*self.where(f))).scalar_one()
 
-    def page(self, f: QueueFilter, sort: tuple[int, bool], offset: int, limit: int, total: int | None = None) -> list:
+    def page(self, f: QueueFilter, sort: tuple[int, bool], offset: int, limit: int,
+             total: int | None = None) -> list:
         """Rows offset … offset+limit-1 in view order. A page in the second half of the view is read
         from the other end (the same rows in the opposite order, reversed here): a sort without an
         index then keeps the few rows it needs instead of nearly all of them."""
@@ -223,14 +226,29 @@ class QueueReader:
         # Deferred join: the ids of the page first (from an index alone when no filter needs the
         # table, so a jump to the end does not walk 100,000 rows), then only those rows.
         ids = select(C.id).where(*self.where(f)).order_by(*order).limit(limit).offset(offset)
-        q = select(*PAGE_COLUMNS).where(C.id.in_(ids.scalar_subquery())).order_by(*order)
         with self.engine.connect() as c:
-            rows = c.execute(q).all()
-            need = [r.id for r in rows if r.platform_message]
-            # Only records with platform reasons need their fields (to mask ID numbers quoted in them).
-            fields = dict(c.execute(select(C.id, C.fields).where(C.id.in_(need))).all()) if need else {}
+            rows = self._rows(c, C.id.in_(ids.scalar_subquery()), order)
         if reverse:
             rows.reverse()
+        return rows
+
+    def first_page_counted(self, f: QueueFilter, sort: tuple[int, bool], limit: int) -> tuple[list, int]:
+        """The first page and the number of rows in the view, from one pass over the table: a search
+        cannot use an index, and counting in a second scan would double its time."""
+        order = self.order(*sort)
+        q = select(C.id, func.count().over()).where(*self.where(f)).order_by(*order).limit(limit)
+        with self.engine.connect() as c:
+            found = c.execute(q).all()
+            if not found:
+                return [], 0
+            return self._rows(c, C.id.in_([i for i, _n in found]), order), found[0][1]
+
+    @staticmethod
+    def _rows(c, which, order) -> list:
+        rows = c.execute(select(*PAGE_COLUMNS).where(which).order_by(*order)).all()
+        need = [r.id for r in rows if r.platform_message]
+        # Only records with platform reasons need their fields (to mask ID numbers quoted in them).
+        fields = dict(c.execute(select(C.id, C.fields).where(C.id.in_(need))).all()) if need else {}
         return [(r, fields.get(r.id)) for r in rows]
 
     def client_ids(self, f: QueueFilter, sort: tuple[int, bool], ranges: list[tuple[int, int]]) -> list[str]:
@@ -322,7 +340,8 @@ class QueueModel(QAbstractTableModel):
     PAGE_SIZE = 100
     MAX_PAGES = 8  # pages kept around the visible rows; older ones are dropped
 
-    def __init__(self, ctx, parent: QObject | None = None):
+    def __init__(self, ctx, parent: QObject | None = None, *, load: bool = True):
+        """load=False: start empty; the owner sets sort and filter, then calls refresh() once."""
         super().__init__(parent)
         self.ctx = ctx
         self.reader = QueueReader(ctx.store.path, ctx.calendar, ctx.settings.due_soon_days)
@@ -332,7 +351,9 @@ class QueueModel(QAbstractTableModel):
         self._count = 0
         self._pages: OrderedDict[int, list[Row]] = OrderedDict()
         self.rows_fetched = 0  # how many rows were read from SQL so far (tests check it stays bounded)
-        self.refresh()
+        self.loaded = False
+        if load:
+            self.refresh()
 
     # -- what is shown -------------------------------------------------------------------------------
     @property
@@ -342,7 +363,8 @@ class QueueModel(QAbstractTableModel):
     def set_filter(self, f: QueueFilter) -> None:
         if f != self._filter:
             self._filter = f
-            self.refresh()
+            if self.loaded:
+                self.refresh()
 
     @property
     def sort_key(self) -> tuple[int, bool]:
@@ -352,18 +374,24 @@ class QueueModel(QAbstractTableModel):
         key = (column, order == Qt.SortOrder.DescendingOrder)
         if key != self._sort:
             self._sort = key
-            self.refresh()
+            if self.loaded:
+                self.refresh()
 
     def refresh(self) -> None:
         """Count again and forget the pages: called after any change to the records."""
         self.beginResetModel()
+        self.loaded = True
         self.reader.recompute(self.ctx.calendar, self.ctx.settings.due_soon_days)
         self.maker = RowMaker(self.ctx, self.reader)  # the catalog or settings may have changed
         self._pages.clear()
-        # The first page is on screen at once anyway; when it is not full it is the whole view and
-        # the count (a second scan when a search is active) is not needed.
-        first = self._load(0)
-        self._count = len(first) if len(first) < self.PAGE_SIZE else self.reader.count(self._filter)
+        if self._filter.search:
+            rows, self._count = self.reader.first_page_counted(self._filter, self._sort, self.PAGE_SIZE)
+            self._keep(0, rows)
+        else:
+            # The first page is on screen at once anyway; when it is not full it is the whole view
+            # and no count is needed.
+            first = self._load(0)
+            self._count = len(first) if len(first) < self.PAGE_SIZE else self.reader.count(self._filter)
         self.endResetModel()
 
     def close(self) -> None:
@@ -385,6 +413,9 @@ class QueueModel(QAbstractTableModel):
     def _load(self, number: int) -> list[Row]:
         rows = self.reader.page(self._filter, self._sort, number * self.PAGE_SIZE, self.PAGE_SIZE,
                                 self._count if number else None)
+        return self._keep(number, rows)
+
+    def _keep(self, number: int, rows: list) -> list[Row]:
         self.rows_fetched += len(rows)
         page = [self.maker.make(r, fields) for r, fields in rows]
         self._pages[number] = page

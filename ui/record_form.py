@@ -39,7 +39,7 @@ from app.validation.findings import ERROR, WARNING, Finding
 from app.workdays.deadline import countdown, deadline_for, timeliness
 from ui.widgets.banner import Banner
 from ui.widgets.field_editors import code_list_of, make_editor
-from ui.widgets.field_row import FieldRow
+from ui.widgets.field_row import LABEL_WIDTH_EM, FieldRow
 from ui.widgets.formatting import cn_date, cn_datetime, countdown_text, platform_items
 from ui.widgets.history import HistoryTable
 
@@ -105,6 +105,7 @@ class RecordForm(QDialog):
         self.kind: Kind = self.catalog.kinds[self.record.kind if self.record else kind_id]
         self.rules = CatalogRules(self.kind, self.catalog.severity_overrides)
         self.rows: dict[str, FieldRow] = {}
+        self.section_titles: list[QLabel] = []
         self.result: CheckResult | None = None
         self.dirty = False
         self._editable = True
@@ -143,9 +144,7 @@ class RecordForm(QDialog):
         self.tabs = QTabWidget(self)
         outer.addWidget(self.tabs, 1)
         self.tabs.addTab(self._fields_page(), self.tr("记录内容"))
-        self.history = HistoryTable(self)
-        if self.record is not None:
-            self.tabs.addTab(self.history, self.tr("修改记录"))
+        self.history: HistoryTable | None = None  # a tab once the record exists
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         outer.addWidget(self.summary)
@@ -162,7 +161,13 @@ class RecordForm(QDialog):
             section = f.section if f.section in sections else ""
             form = groups.get(section)
             if form is None:
-                box = QGroupBox(sections.get(section, self.tr("其他")), page)
+                title = QLabel(sections.get(section, self.tr("其他")), page)
+                font = title.font()
+                font.setBold(True)
+                title.setFont(font)  # on the label only: a bold group box would make every field bold
+                self.section_titles.append(title)
+                column.addWidget(title)
+                box = QGroupBox(page)
                 form = groups[section] = QFormLayout(box)
                 form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
                 form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -175,7 +180,19 @@ class RecordForm(QDialog):
             self.rows[f.code] = row
         column.addStretch(1)
         scroll.setWidget(page)
+        self._align_labels()
         return scroll
+
+    def _align_labels(self) -> None:
+        """One label column for every section, as wide as the longest label up to a limit: a
+        word-wrapping label left to itself breaks even short texts in two."""
+        em = self.fontMetrics().horizontalAdvance("字")
+        limit = em * LABEL_WIDTH_EM
+        natural = max(row.label.fontMetrics().horizontalAdvance(row.field.label + " *") for row in self.rows.values())
+        width = min(natural + em // 2, limit)
+        for row in self.rows.values():
+            row.label.setMinimumWidth(width)
+            row.label.setMaximumWidth(width)
 
     def _buttons(self) -> QHBoxLayout:
         bar = QHBoxLayout()
@@ -240,6 +257,9 @@ class RecordForm(QDialog):
         self.heading.setText(self.tr("%s · %s · 状态：%s") % (self.kind.label, rec.subject_name or "", state))
         self.setWindowTitle(self._title())
         self._show_platform(rec.platform_message)
+        if self.history is None:
+            self.history = HistoryTable(self)
+            self.tabs.addTab(self.history, self.tr("修改记录"))
         self.history.set_events(self.kind, self.ctx.queue.history(rec.client_id))
         self._set_editable(rec.state not in READ_ONLY_STATES)
 

@@ -44,6 +44,11 @@ class Task(QRunnable):
         self.signals.progress.emit(args)
 
     def run(self) -> None:
+        from ui.app import pause_gc, resume_gc
+
+        # The collector is paused while the task allocates (see ui.app): a pass over a heap swollen
+        # by a batch would freeze the window.
+        pause_gc()
         try:
             result = self.fn(self)
         except UserError as exc:
@@ -54,6 +59,7 @@ class Task(QRunnable):
         else:
             self.signals.done.emit(result)
         finally:
+            resume_gc()
             self.finished = True
 
 

@@ -59,6 +59,9 @@ class Record(Base):
         Index("ix_records_kind_doc", "kind", "doc_key"),
         Index("ix_records_deadline", "deadline"),
         Index("ix_records_decision_date", "decision_date"),
+        # Sorting the queue table by name or document number reads these (issue 6).
+        Index("ix_records_subject_name", "subject_name"),
+        Index("ix_records_doc_number", "doc_number"),
     )
 
 

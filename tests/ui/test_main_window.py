@@ -140,6 +140,13 @@ def test_double_click_opens_the_record_and_saving_refreshes(qtbot, ctx):
     qtbot.mouseDClick(w.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     form = w.forms[-1]
     assert isinstance(form, RecordForm) and form.client_id == cid
+    form.reject()
+    with qtbot.waitActive(w):
+        w.activateWindow()
+    w.table.setFocus()
+    qtbot.keyClick(w.table, Qt.Key.Key_Return)  # Enter opens the current record too
+    form = w.forms[-1]
+    assert form.client_id == cid
     form.rows["CF_WSH"].editor.set_value("饶市监罚〔2026〕4号")
     assert form.save(ready=True)
     assert w.views.counts[st.READY] == 1 and w.views.counts[st.DRAFT] == 0

@@ -100,7 +100,22 @@ def test_only_a_page_is_read_from_sql_with_5000_records(qtbot, ctx):
     # Every statement that reads record rows is bounded; the rest are counts.
     reads = [s for s in statements if "FROM records" in s and "count(" not in s.lower()]
     assert reads and all("LIMIT" in s for s in reads if "records.id IN" not in s)
+    # A search counts its matches in the same pass that reads its first page.
+    m.set_filter(QueueFilter(search="上饶市"))
+    assert m.rowCount() == 5000 and m.loaded_rows() == m.PAGE_SIZE
+    m.set_filter(QueueFilter(search="商贸 〔2026〕12"))  # 12, 120-129, 1200-1299
+    assert m.rowCount() == 111 and m.client_id(110)
     m.close()
+
+
+def test_pages_read_from_either_end_give_one_order(ctx, model):
+    add_many(ctx, 250)
+    for column in (COL_NAME, COL_DEADLINE, COL_STATE):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            model.sort(column, order)
+            shown = [model.client_id(r) for r in range(model.rowCount())]  # pages 2 and 3 come from the end
+            whole = [r.client_id for r, _f in model.reader.page(model.filter, model.sort_key, 0, 1000)]
+            assert shown == whole and len(set(shown)) == 250
 
 
 def test_counts_per_view_match_the_core_countdown(ctx, model):

@@ -13,9 +13,6 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import select
 
 from app import clock
@@ -38,6 +35,9 @@ def cell(ws, value: object, bold: bool = False) -> object:
     risky = isinstance(value, str) and value.startswith(FORMULA_STARTS)
     if not risky and not bold:
         return "" if value is None else value
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     c = WriteOnlyCell(ws, value=value)
     if risky:
         c.data_type = "s"
@@ -68,6 +68,8 @@ def left_text(rec: Record, calendar, today: date, due_soon: int) -> str:
 def export_records(ctx, client_ids: list[str], path: Path,
                    progress: Callable[[int, int], None] | None = None) -> int:
     """Write the records to `path`; returns how many were written."""
+    from openpyxl import Workbook  # imported here: start-up does not need it
+
     catalog = ctx.catalogs.active()
     settings = ctx.settings
     head, tail = settings.mask_keep_head, settings.mask_keep_tail

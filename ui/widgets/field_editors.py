@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -51,14 +52,20 @@ class TextField(QPlainTextEdit):
 
     changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None, lines: int = 3):
+    def __init__(self, parent: QWidget | None = None, lines: int = 4):
         super().__init__(parent)
         self.setTabChangesFocus(True)  # Tab moves on to the next field, as everywhere else in the form
         fm = self.fontMetrics()
         margins = self.contentsMargins()
-        self.setMinimumHeight(fm.lineSpacing() * lines + margins.top() + margins.bottom()
-                              + 2 * self.document().documentMargin())
+        self._height = int(fm.lineSpacing() * lines + margins.top() + margins.bottom()
+                           + 2 * self.document().documentMargin())
+        self.setMinimumHeight(self._height)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.textChanged.connect(self.changed.emit)
+
+    def sizeHint(self) -> QSize:
+        # A scroll area's own hint is a fixed 192 pixels; a few lines of text is what the form wants.
+        return QSize(super().sizeHint().width(), self._height)
 
     def value(self) -> str:
         return self.toPlainText()

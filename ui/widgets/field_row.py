@@ -12,7 +12,7 @@ from app.catalog.model import Field
 from app.validation.findings import ERROR, Finding
 from ui.style import SEVERITY_COLORS, box_css
 
-LABEL_WIDTH_EM = 11  # long Chinese labels wrap at about this many characters
+LABEL_WIDTH_EM = 12  # long Chinese labels wrap at about this many characters (the font's, so it scales)
 
 
 class FieldRow:
@@ -23,8 +23,6 @@ class FieldRow:
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
         self.label.setBuddy(editor)
-        # Measured in characters of the current font, so the column grows with the scaling.
-        self.label.setMaximumWidth(self.label.fontMetrics().horizontalAdvance("字") * LABEL_WIDTH_EM)
         tip = f.help or ""
         self.label.setToolTip(tip)
         editor.setToolTip(tip)
