@@ -261,3 +261,14 @@ def test_columns_mapped_by_hand(ctx, tmp_path):
     assert "「处罚机关」" in exc.value.message
     result = import_file(ctx, path, ImportOptions(mapping={"执法机关": "CF_CFJG"}))
     assert result.issues == [] and result.imported == 1
+
+
+def test_a_recognised_column_can_be_remapped_or_left_out(ctx, tmp_path):
+    """The clerk's choice wins over what a header matched by itself: 备注 read as 违法行为类型's
+    neighbour field, or 不导入 ("")."""
+    rows = table("penalty", 1)
+    path = write_xlsx(tmp_path / "p.xlsx", rows)
+    result = import_file(ctx, path, ImportOptions(dry_run=True, mapping={"备注": ""}))
+    assert "BZ" not in {c.field.code for c in result.columns}
+    result = import_file(ctx, path, ImportOptions(dry_run=True, mapping={"备注": "CF_NR_ZKDX"}))
+    assert {c.field.code for c in result.columns if c.header == "备注"} == {"CF_NR_ZKDX"}

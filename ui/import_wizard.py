@@ -1,7 +1,7 @@
 """导入 Excel: a wizard over the core import (app.excel.import_file).
 
-  选择文件 → 列的对应 (detected kind, header row, each column's field; unknown columns can be mapped
-  by hand) → 检查结果 (a dry run: findings grouped by problem, with rows and columns) → 导入
+  选择文件 → 列的对应 (detected kind, header row, each column's field, preselected from its header
+  and changeable by hand, 不导入 included) → 检查结果 (a dry run: findings grouped by problem, with rows and columns) → 导入
   (progress, 取消; a file imported before asks first) → summary, with the error report to save.
 
 Every read, check and import runs in the background (ui.tasks) and can be stopped; the wizard only
@@ -402,36 +402,38 @@ class ColumnsPage(QWizardPage):
             self.table.setItem(row, 1, QTableWidgetItem(text.strip()))
             column = matched.get(index)
             if column is not None:
-                self._recognised(row, column)
+                self._recognised(row, column, catalog.kinds[r.kind])
             else:
                 self._unknown(row, index, text, catalog.kinds[r.kind], why.get(letter))
                 unknown.append(f"{letter}「{text.strip()}」")
         self.unknown.setText(self.tr("不认识的列（默认不导入）：%s。") % "、".join(unknown) if unknown
                              else self.tr("所有列都已识别。"))
 
-    def _recognised(self, row: int, column) -> None:
-        """A column the core matched by its header: shown, not editable (the core maps headers it knows
-        by itself; a different field needs a different header in the file)."""
+    def _recognised(self, row: int, column, kind) -> None:
+        """A column the core matched by its header: preselected, and the clerk may still choose another
+        field or 不导入 (the choice is kept by header text, as for unknown columns)."""
         f = column.field
-        item = QTableWidgetItem(f"{f.label}（{f.code}）")
-        item.setToolTip(self.tr("已按表头自动识别；如需改为其他数据项，请修改文件中的表头。"))
-        self.table.setItem(row, 2, item)
-        note = QTableWidgetItem(self.tr("已识别"))
-        self.table.setItem(row, 3, note)
+        combo = self._field_combo(kind, column.index, column.header, default=f.code)
+        combo.setToolTip(self.tr("已按表头自动识别，可改选其他数据项或“不导入”。"))
+        self.table.setCellWidget(row, 2, combo)
+        self.table.setItem(row, 3, QTableWidgetItem(self.tr("已识别")))
         if column.alias is not None and column.alias.confirm_unit:
             self._unit_choice(row, f.code)
 
-    def _unknown(self, row: int, index: int, text: str, kind, issue: Issue | None) -> None:
+    def _field_combo(self, kind, index: int, text: str, default: str) -> QComboBox:
         combo = QComboBox(self.table)
         combo.addItem(self.tr("不导入"), "")
         for f in kind.fields:
             combo.addItem(f"{f.label}（{f.code}）", f.code)
-        chosen = self.w.plan.mapping.get(text)
+        chosen = self.w.plan.mapping.get(text, default)
         combo.setCurrentIndex(max(combo.findData(chosen), 0) if chosen else 0)
         # By key, not by the combo itself: a connection must not hold its own sender.
         combo.currentIndexChanged.connect(lambda _i, n=index: self._mapped(n))
-        self.combos[index] = (text, combo)
-        self.table.setCellWidget(row, 2, combo)
+        self.combos[index] = (text, combo, default)
+        return combo
+
+    def _unknown(self, row: int, index: int, text: str, kind, issue: Issue | None) -> None:
+        self.table.setCellWidget(row, 2, self._field_combo(kind, index, text, default=""))
         state = COLUMN_STATES.get(issue.rule, "") if issue else "未识别"
         note = QTableWidgetItem(self.tr(state) + self.tr("，可选择对应的数据项"))
         note.setForeground(QBrush(style.fg(style.SEVERITY_COLORS["warning"])))
@@ -451,10 +453,10 @@ class ColumnsPage(QWizardPage):
         self.unit_combos[code] = combo
 
     def _mapped(self, index: int) -> None:
-        header, combo = self.combos[index]
-        code = combo.currentData()
-        if code:
-            self.w.plan.mapping[header] = code
+        header, combo, default = self.combos[index]
+        code = combo.currentData() or ""
+        if code != default:
+            self.w.plan.mapping[header] = code  # "" = 不导入
         else:
             self.w.plan.mapping.pop(header, None)
 
@@ -467,7 +469,7 @@ class ColumnsPage(QWizardPage):
 
     def map_column(self, header: str, code: str) -> None:
         """Choose the field of an unknown column by its header text (keyboard users and tests)."""
-        for text, combo in self.combos.values():
+        for text, combo, _default in self.combos.values():
             if text.strip() == header.strip():
                 combo.setCurrentIndex(combo.findData(code))
                 return

@@ -243,7 +243,18 @@ def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
 
 
 def _apply_mapping(match: HeaderMatch, mapping: dict[str, str]) -> None:
+    """The clerk's own column choices, by header text: a field code, or "" for 不导入. They win over
+    what the headers matched by themselves."""
     by_header = {normalize_header(h): code for h, code in mapping.items()}
+    for column in list(match.columns):
+        code = by_header.get(normalize_header(column.header))
+        if code is None or code == column.field.code:
+            continue
+        match.columns.remove(column)
+        if code == "":
+            match.not_imported.append((column.index, column.header))
+        elif code in match.kind.by_code:
+            match.columns.append(Column(column.index, column.header, match.kind.field(code), None))
     for bucket in (match.unknown, match.ambiguous, match.not_imported):
         for index, text in list(bucket):
             code = by_header.get(normalize_header(text))

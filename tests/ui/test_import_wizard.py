@@ -62,7 +62,7 @@ def test_import_with_errors_through_the_wizard(qtbot, ctx, tmp_path):
     page = w.columns_page
     assert "识别为「行政处罚」" in page.info.text() and "表头在第 1 行" in page.info.text()
     assert "共 5 行数据" in page.info.text()
-    assert {text for text, _combo in page.combos.values()} == {"情况说明", "经办人"}
+    assert {text for text, _combo, default in page.combos.values() if not default} == {"情况说明", "经办人"}
     assert "情况说明" in page.unknown.text() and "经办人" in page.unknown.text()
     assert set(page.unit_combos) == {"CF_NR_FK"}
     page.map_column("情况说明", "BZ")
@@ -190,3 +190,18 @@ def test_the_file_page_accepts_only_existing_spreadsheets(qtbot, ctx, tmp_path, 
     w.file_page.set_file(tmp_path / name)
     assert not w.file_page.isComplete()
     assert w.file_page.hint.text()
+
+
+def test_a_recognised_column_can_be_set_to_not_imported(qtbot, ctx, tmp_path):
+    path = write_xlsx(tmp_path / "ok.xlsx", table("penalty", 2))
+    w = wizard_for(qtbot, ctx)
+    w.file_page.set_file(path)
+    w.next()
+    wait_idle(qtbot, w)
+    page = w.columns_page
+    recognised = {text: default for text, _combo, default in page.combos.values() if default}
+    assert recognised["备注"] == "BZ"
+    page.map_column("备注", "")
+    assert w.plan.mapping == {"备注": ""}
+    page.map_column("备注", "BZ")  # back to what the header said: no hand-made choice left
+    assert w.plan.mapping == {}
