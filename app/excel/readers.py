@@ -18,6 +18,7 @@ import re
 import threading
 import xml.etree.ElementTree as ET
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -152,7 +153,7 @@ def _encrypted(name: str) -> ImportRefused:
 
 
 # -- workbooks --------------------------------------------------------------------------------------
-class Book:
+class Book(ABC):
     """An open workbook: its sheets, and each sheet's rows on demand."""
 
     def __init__(self, path: Path, fmt: str, limits: ImportLimits):
@@ -161,11 +162,12 @@ class Book:
         self.limits = limits
         self.sheets: list[SheetInfo] = []
 
+    @abstractmethod
     def load(self, name: str) -> SheetData:
-        raise NotImplementedError
+        """The named sheet's rows (each format reads them its own way)."""
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027 (most formats hold nothing open)
+        """Release the file (formats that keep it open override this)."""
 
     def __enter__(self) -> Book:
         return self

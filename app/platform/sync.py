@@ -30,7 +30,7 @@ from app.platform.errors import (
     RequestRefused,
 )
 from app.platform.lock import sync_lock
-from app.queue.sending import COUNTS, FEEDBACK_CURSOR, Outbox, Outcome
+from app.queue.sending import FEEDBACK_CURSOR, Counts, Outbox
 from app.store.state import read_state, write_state
 from app.workdays.sources import CalendarFormatError, save_platform_year
 
@@ -46,17 +46,10 @@ PHASES = {"login": "登录平台", "catalog": "数据目录", "calendar": "工�
 
 
 @dataclass
-class SyncSummary:
+class SyncSummary(Counts):
     ok: bool = False
     error: str | None = None
     error_code: str | None = None
-    sent: int = 0
-    accepted: int = 0
-    duplicate: int = 0
-    rejected: int = 0
-    conflict: int = 0
-    returned: int = 0
-    withdrawn: int = 0
     reconciled: int = 0
     catalog_version: str | None = None
     calendar_years: list[int] = field(default_factory=list)
@@ -65,10 +58,6 @@ class SyncSummary:
 
     def to_json(self) -> dict:
         return asdict(self)
-
-    def add(self, outcome: Outcome) -> None:
-        for name in COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(outcome, name))
 
 
 def client_from_settings(ctx, **kw) -> PlatformClient:

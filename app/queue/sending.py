@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from sqlalchemy import insert, select, update
 
@@ -25,13 +25,9 @@ MAX_BYTES = 5 * 1024 * 1024
 ACTOR = "平台"
 
 
-# The per-record answers counted for the sync summary.
-COUNTS = ("sent", "accepted", "duplicate", "rejected", "conflict", "returned", "withdrawn")
-
-
 @dataclass
-class Outcome:
-    """What the platform's answers did, for the sync summary."""
+class Counts:
+    """The per-record answers counted for the sync summary."""
 
     sent: int = 0
     accepted: int = 0
@@ -40,6 +36,16 @@ class Outcome:
     conflict: int = 0
     returned: int = 0
     withdrawn: int = 0
+
+    def add(self, other: Counts) -> None:
+        for f in fields(Counts):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class Outcome(Counts):
+    """What the platform's answers to one batch did."""
+
     unknown: list[str] = field(default_factory=list)  # client ids to reconcile
     stale: list[str] = field(default_factory=list)  # client ids whose revision the platform disputes
     first_received_unknown: list[str] = field(default_factory=list)  # duplicates: ask for first_received_at
