@@ -119,6 +119,19 @@ def date_converter(f: Field, where: str) -> Convert:
     return convert
 
 
+def _digits(v: object, f: Field, where: str, notes: list[Finding]) -> str:
+    """A number cell in a column of codes or text: its exact digits while Excel kept them all (at most
+    15 significant digits); beyond that the digits are lost, which is an error for the clerk to fix."""
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int | float):
+        if float(v).is_integer() and abs(v) >= _MAX_EXACT:
+            notes.append(_lost_digits(f, where))
+            return ""
+        return number_text(float(v)) if isinstance(v, float) else str(v)
+    return _other(v)
+
+
 def code_converter(f: Field, where: str) -> Convert:
     """Code and ID columns: a number stands for its digits, but only while Excel kept them all."""
     def convert(v: object, notes: list[Finding]) -> str:
@@ -129,14 +142,7 @@ def code_converter(f: Field, where: str) -> Convert:
                 notes.append(_lost_digits(f, where))
                 return ""
             return text
-        if isinstance(v, bool):
-            return str(v)
-        if isinstance(v, int | float):
-            if float(v).is_integer() and abs(v) >= _MAX_EXACT:
-                notes.append(_lost_digits(f, where))
-                return ""
-            return number_text(float(v)) if isinstance(v, float) else str(v)
-        return _other(v)
+        return _digits(v, f, where, notes)
     return convert
 
 
@@ -167,14 +173,7 @@ def text_converter(f: Field, where: str, long_text: bool) -> Convert:
     def convert(v: object, notes: list[Finding]) -> str:
         if isinstance(v, str):
             return tidy(v)
-        if isinstance(v, bool):
-            return str(v)
-        if isinstance(v, int | float):
-            if float(v).is_integer() and abs(v) >= _MAX_EXACT:
-                notes.append(_lost_digits(f, where))
-                return ""
-            return number_text(float(v)) if isinstance(v, float) else str(v)
-        return _other(v)
+        return _digits(v, f, where, notes)
     return convert
 
 
