@@ -218,3 +218,21 @@ def test_dates_are_shown_in_chinese(qtbot, ctx):
     add(ctx, "penalty", 10, decided=date(2026, 11, 2))
     w = open_window(qtbot, ctx)
     assert w.model.index(0, 4).data() == "2026年11月2日"
+
+
+def test_counts_of_a_large_queue_are_taken_in_the_background(qtbot, ctx, monkeypatch):
+    import random
+
+    from tests import factories
+    from ui.main_window import MainWindow
+
+    ctx.queue.add([("penalty", factories.penalty(random.Random(i), i)) for i in range(1, 6)])
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    assert w.counts["all"] == 5
+    monkeypatch.setattr(MainWindow, "BACKGROUND_COUNTS_FROM", 1)  # as if the queue were large
+    ctx.queue.add([("penalty", factories.penalty(random.Random(9), 9))])
+    w.refresh()
+    assert w._counting is not None  # the GUI thread did not count
+    qtbot.waitUntil(lambda: w.counts["all"] == 6, timeout=10_000)
+    assert w.views.counts["all"] == 6
