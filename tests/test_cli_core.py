@@ -125,3 +125,11 @@ def test_the_command_runs_as_a_real_process(tmp_path, data_dir, records):
                           env={"PATH": "/usr/bin:/bin", "LANG": "C"})
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["records"] == 3
+
+
+def test_validate_gives_the_same_answer_whatever_the_queue_holds(tmp_path, capsys, data_dir, records):
+    path = write(tmp_path / "r.json", records)
+    code, before, _ = cli(capsys, data_dir, "validate", str(path), "--json")
+    cli(capsys, data_dir, "queue", "add", str(path))
+    code, after, _ = cli(capsys, data_dir, "validate", str(path), "--json")
+    assert json.loads(before) == json.loads(after)

@@ -1,5 +1,9 @@
 """`creditdesk validate FILE.json [--json]`: check records offline without storing them.
-A spreadsheet (.xlsx/.xls/.ods/.csv) is checked as `creditdesk import FILE --dry-run` does."""
+
+A JSON file is checked on its own (duplicates within the file included), against the catalog,
+calendar and list the data folder holds: the same file gives the same answer whatever the queue
+holds. `queue add` checks against the queue as well. A spreadsheet (.xlsx/.xls/.ods/.csv) is
+checked as `creditdesk import FILE --dry-run` does, which predicts the import, queue included."""
 
 from __future__ import annotations
 
@@ -27,10 +31,7 @@ def run(args) -> int:
         return run_dry_run(args)
     items = read_records_json(args.file)
     ctx = context(args)
-    queue = ctx.queue
-    with ctx.store.session() as s:
-        index = queue.duplicate_index(s)
-    results = queue.validator.check_batch(items, index)
+    results = ctx.queue.validator.check_batch(items)
     valid = sum(1 for r in results if r.ok)
     issues = findings_as_issues(results)
     if args.json:
