@@ -229,3 +229,8 @@ def test_the_migrations_build_exactly_the_models(ctx):
 
     with ctx.store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_add_as_draft_keeps_a_valid_record_a_draft(ctx):
+    [res] = ctx.queue.add([("penalty", factories.penalty(random.Random(1), 1))], ready=False)
+    assert res.state == st.DRAFT and [e.action for e in ctx.queue.history(res.client_id)] == ["create"]

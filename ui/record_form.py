@@ -423,14 +423,11 @@ class RecordForm(QDialog):
         raw = self.raw_values()
         try:
             if self.client_id is None:
-                res = self.ctx.queue.add([(self.kind.id, raw)], source="form")[0]
+                res = self.ctx.queue.add([(self.kind.id, raw)], source="form", ready=ready)[0]
                 if res.client_id is None:
                     self.status_banner.show_message("\n".join(f.message for f in res.findings), ERROR)
                     return False
                 self.client_id = res.client_id
-                if not ready and res.state == st.READY:
-                    # QueueService.add makes every valid record ready; the clerk asked for a draft.
-                    self.ctx.queue.edit(self.client_id, raw, ready=False)
             else:
                 self.ctx.queue.edit(self.client_id, raw, ready=ready)
         except UserError as exc:

@@ -198,9 +198,10 @@ class QueueService:
     def add(self, items: list[tuple[str, dict[str, object]]], *, actor: str | None = None, source: str = "json",
             skip_invalid: bool = False, progress: Progress | None = None,
             today_: date | None = None, findings: Sequence[Sequence[Finding]] | None = None,
-            where: str = "本批第 {n} 条") -> list[AddResult]:
-        """Add records in one transaction: valid ones become ready, the rest drafts carrying their
-        findings (or are skipped). A record of an unknown kind is never stored.
+            where: str = "本批第 {n} 条", ready: bool = True) -> list[AddResult]:
+        """Add records in one transaction: valid ones become ready (drafts when `ready` is False, as
+        a form saved as 草稿), the rest drafts carrying their findings (or are skipped). A record of
+        an unknown kind is never stored.
 
         `findings` (one list per item) are what the caller found before the values reached the
         validator, such as a spreadsheet cell that lost its digits; they count like the validator's
@@ -225,7 +226,7 @@ class QueueService:
                     results.append(AddResult(None, None, res.findings))
                     continue
                 client_id = str(uuid.uuid4())
-                state = st.READY if res.ok else st.DRAFT
+                state = st.READY if res.ok and ready else st.DRAFT
                 rows.append(self._row(kind, res, client_id, state, catalog.version, when, deadlines))
                 audits.append((client_id, when, actor, "create", None, state, detail))
                 results.append(AddResult(client_id, state, res.findings))
