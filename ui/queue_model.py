@@ -24,6 +24,7 @@ from sqlalchemy import Text, and_, case, create_engine, event, false, func, or_,
 from sqlalchemy.engine import Engine
 
 from app import clock
+from app.queue import conditions as queue_conditions
 from app.queue import states as st
 from app.store.models import Record
 from app.validation.duplicates import doc_key
@@ -48,10 +49,8 @@ _OPEN_STATES = (st.DRAFT, st.READY, st.SENDING, st.RETURNED)
 
 
 def outstanding():
-    """Not yet accepted by the platform and not withdrawn: the reports' "outstanding" (app.reports.figures),
-    restated because the core has no public condition for it yet (asked for: see issue 6 notes)."""
-    accepted = or_(C.accepted_revision > 0, C.first_received_at.is_not(None))
-    return and_(~accepted, C.state != st.WITHDRAWN)
+    """Still to be reported, as the monthly figures count it (one definition, in the core)."""
+    return queue_conditions.outstanding(C)
 
 COLUMNS = ("状态", "类别", "行政相对人名称", "文书号", "决定日期", "报送截止日", "剩余工作日", "平台意见")
 COL_STATE, COL_KIND, COL_NAME, COL_DOC, COL_DECIDED, COL_DEADLINE, COL_LEFT, COL_PLATFORM = range(len(COLUMNS))

@@ -65,6 +65,7 @@ from app.clock import today as clock_today
 from app.errors import UserError
 from app.privacy import mask_id
 from app.queue import states as st
+from app.queue.conditions import accepted_by_platform
 from app.reports.omissions import Gap, find_omissions
 from app.store.models import AuditEvent, Record
 from app.workdays.deadline import countdown
@@ -263,7 +264,7 @@ class _Facts:
 
     @classmethod
     def of_records(cls) -> _Facts:
-        accepted = or_(Record.accepted_revision > 0, Record.first_received_at.is_not(None))
+        accepted = accepted_by_platform(Record)
         return cls(
             state=Record.state, deadline=Record.deadline, accepted=accepted,
             sent=or_(Record.state.in_(_SENT_STATES), accepted, _ever_sent()),
