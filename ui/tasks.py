@@ -41,7 +41,15 @@ class Task(QRunnable):
         self.cancelled = True
 
     def progress(self, *args) -> None:
-        self.signals.progress.emit(args)
+        self._emit(self.signals.progress, args)
+
+    def _emit(self, signal, *args) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            # The program is closing and Qt has already deleted the signals' object: nobody is left
+            # to tell (the work itself is done or stored).
+            log.info("a background task finished after its window was gone")
 
     def run(self) -> None:
         from ui.app import pause_gc, resume_gc
@@ -52,12 +60,12 @@ class Task(QRunnable):
         try:
             result = self.fn(self)
         except UserError as exc:
-            self.signals.failed.emit(exc.code, exc.message)
+            self._emit(self.signals.failed, exc.code, exc.message)
         except Exception:
             log.exception("background task failed")
-            self.signals.failed.emit("internal", "程序内部出错，详细信息已写入日志文件，请联系技术支持。")
+            self._emit(self.signals.failed, "internal", "程序内部出错，详细信息已写入日志文件，请联系技术支持。")
         else:
-            self.signals.done.emit(result)
+            self._emit(self.signals.done, result)
         finally:
             resume_gc()
             self.finished = True
