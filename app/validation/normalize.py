@@ -84,6 +84,8 @@ def nfkc(text: str) -> str:
     *is* the NFKC of the original; otherwise (combining marks, rare cases) the full algorithm runs."""
     if text.isascii() or _is_nfkc("NFKC", text):
         return text
+    if len(text) < 16:  # a short value: the plain algorithm costs less than the substitution
+        return _nfkc("NFKC", text)
     quick = _COMPAT.sub(lambda m: _compat_get(m.group()), text)
     return quick if _is_nfkc("NFKC", quick) else _nfkc("NFKC", quick)
 
