@@ -357,6 +357,7 @@ def test_sync_command_line(online, platform, capsys, monkeypatch, data_dir):
     assert json.loads(capsys.readouterr().out)["ok"] is False
     platform.clear_faults()
     assert main(["--data-dir", str(data_dir), "logout"]) == 0
+    monkeypatch.delenv("CREDITDESK_PASSWORD")  # else sync would take the password from the environment
     assert main(["--data-dir", str(data_dir), "sync"]) == 1
     assert "登录" in capsys.readouterr().err
 
@@ -386,3 +387,24 @@ def test_department_defaults_set_by_the_clerk_are_kept(online, platform):
     assert sync(online).ok
     assert online.settings.department_name == "上饶市市场监督管理局信州分局"
     assert online.settings.department_uscc == "113611000145004524"  # empty before: filled from the account
+
+
+def test_without_a_keyring_the_password_can_come_from_the_environment(ctx, platform, monkeypatch, capsys, data_dir):
+    """A headless server has no keyring service: login says so (nothing written anywhere), and sync
+    takes the password from CREDITDESK_PASSWORD."""
+    import keyring
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    from app.cli import main
+
+    keyring.set_keyring(NoKeyring())
+    monkeypatch.setenv("CREDITDESK_PASSWORD", platform.password)
+    assert main(["--data-dir", str(data_dir), "login", "--url", platform.base_url, "--username",
+                 platform.username]) == 0
+    assert "没有可用的系统钥匙串" in capsys.readouterr().out
+    add(ctx, "penalty", 1)
+    ctx.close()
+    assert main(["--data-dir", str(data_dir), "sync", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["accepted"] == 1
+    monkeypatch.delenv("CREDITDESK_PASSWORD")
+    assert main(["--data-dir", str(data_dir), "sync"]) == 1

@@ -44,14 +44,20 @@ def run_login(args) -> int:
         account = client.login()
     finally:
         client.close()
-    save_password(args.url, args.username, password)
+    try:
+        save_password(args.url, args.username, password)
+        saved = True
+    except UserError:
+        saved = False  # no keyring service (a headless server): the password is never written elsewhere
     st.platform_url, st.username = args.url.rstrip("/"), args.username
     st.ca_bundle = args.ca_bundle or st.ca_bundle
     st.proxy = args.proxy or st.proxy
     st.department_name, st.department_uscc = account.department_name, account.department_uscc
     st.allowed_kinds = list(account.kinds)
     ctx.save_settings()
-    print(f"登录成功：{account.username}（{account.department_name}）。密码已保存在系统钥匙串中。")
+    print(f"登录成功：{account.username}（{account.department_name}）。"
+          + ("密码已保存在系统钥匙串中。" if saved else
+             f"这台电脑没有可用的系统钥匙串，密码没有保存：报送时请用环境变量 {PASSWORD_ENV} 提供密码。"))
     return 0
 
 

@@ -43,7 +43,7 @@ def run_add(args) -> int:
         return 0
     print(f"已加入 {ready + draft} 条记录：{ready} 条待报送，{draft} 条草稿（有错误待修改）。")
     if skipped:
-        print(f"{skipped} 条记录的类别不在数据目录中，未加入。")
+        print(f"{skipped} 条记录无法识别（类别不在数据目录中，或不是完整的记录），未加入。")
     return 0
 
 

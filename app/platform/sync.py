@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -64,7 +65,8 @@ def client_from_settings(ctx, **kw) -> PlatformClient:
     s = ctx.settings
     if not s.platform_url or not s.username:
         raise NotLoggedIn("尚未登录平台账号：请先用 creditdesk login --url 平台地址 --username 用户名 登录。")
-    password = load_password(s.platform_url, s.username)
+    # The keyring first; the environment only where there is no keyring (a headless server, scripts).
+    password = load_password(s.platform_url, s.username) or os.environ.get("CREDITDESK_PASSWORD")
     if not password:
         raise NotLoggedIn("系统钥匙串中没有保存平台密码，请重新登录。")
     return PlatformClient(s.platform_url, username=s.username, password=password, ca_bundle=s.ca_bundle,
@@ -101,9 +103,7 @@ class SyncEngine:
             finally:
                 write_state(self.ctx.store, LAST_SYNC, now().isoformat(timespec="seconds"))
                 self._daily_backup()
-                s.catalog_version = self.ctx.catalogs.active().version
-                s.calendar_years = self.ctx.calendar.covered_years()
-                s.blacklist_entries = blacklist.count(self.ctx.store)
+                _describe_local(self.ctx, s)
         return s
 
     def _daily_backup(self) -> None:
@@ -281,11 +281,19 @@ def run_sync(ctx, progress: Progress | None = None, cancelled: Callable[[], bool
     try:
         client = client or client_from_settings(ctx, cancelled=cancelled or (lambda: False))
     except PlatformError as exc:
-        return SyncSummary(ok=False, error=exc.message, error_code=exc.code)
+        return _describe_local(ctx, SyncSummary(ok=False, error=exc.message, error_code=exc.code))
     try:
         return SyncEngine(ctx, client, progress, cancelled).run()
     finally:
         client.close()
+
+
+def _describe_local(ctx, summary: SyncSummary) -> SyncSummary:
+    """What the client holds after the run, whatever happened: catalog, calendar years, list size."""
+    summary.catalog_version = ctx.catalogs.active().version
+    summary.calendar_years = ctx.calendar.covered_years()
+    summary.blacklist_entries = blacklist.count(ctx.store)
+    return summary
 
 
 def last_sync(ctx) -> str | None:
