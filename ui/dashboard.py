@@ -15,7 +15,6 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDialog,
     QFileDialog,
     QFrame,
     QGridLayout,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from app import clock
 from app.reports import Figures, MonthFigures, monthly_figures, twelve_months
@@ -37,6 +35,7 @@ from app.reports.figures import ERROR_RATE_FORMULA, LATE_RATE_FORMULA
 from ui import style, tasks
 from ui.chart import BarChart, Series
 from ui.widgets.banner import Banner
+from ui.widgets.live_dialog import LiveDialog
 
 # (Figures attribute, row label) of the table; rates are properties of Figures.
 ROWS: tuple[tuple[str, str], ...] = (
@@ -129,7 +128,7 @@ class Tile(QFrame):
         self.value.setStyleSheet(f"color: {color};" if color else "")
 
 
-class Dashboard(QDialog):
+class Dashboard(LiveDialog):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
@@ -138,7 +137,6 @@ class Dashboard(QDialog):
         self.figures: MonthFigures | None = None
         self.series: list[MonthFigures] = []
         self.generation = 0  # of the load asked for last
-        self._open = True
         self.setWindowTitle(self.tr("本月统计"))
         self.month = QComboBox(self)
         this_month = clock.today().strftime("%Y-%m")
@@ -324,14 +322,6 @@ class Dashboard(QDialog):
         self.export_task = tasks.run_task(work, on_done=done, on_error=failed)
         return self.export_task
 
-    @property
-    def _alive(self) -> bool:
-        """Still on screen: not closed, and not deleted with its parent (results may come later)."""
-        return self._open and isValid(self)
-
-    def done(self, result: int) -> None:
-        self._open = False
-        super().done(result)
 
 
 def open_dashboard(ctx, main_window) -> Dashboard:

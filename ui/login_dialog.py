@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -20,12 +19,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from app.platform.client import Account, PlatformClient
 from app.platform.credentials import delete_password, load_password, save_password
 from ui import tasks
 from ui.widgets.banner import Banner
+from ui.widgets.live_dialog import LiveDialog
 
 # Error codes of a sync or login that mean "the account or password is the problem".
 CREDENTIAL_CODES = ("credentials", "account_locked", "not_logged_in")
@@ -71,7 +70,7 @@ def logout(ctx) -> bool:
     return delete_password(st.platform_url, st.username) if st.username else False
 
 
-class LoginDialog(QDialog):
+class LoginDialog(LiveDialog):
     logged_in = Signal(object)  # Account
 
     def __init__(self, ctx, parent: QWidget | None = None, message: str = ""):
@@ -79,7 +78,6 @@ class LoginDialog(QDialog):
         self.ctx = ctx
         self.task: tasks.Task | None = None
         self.account: Account | None = None
-        self._open = True
         st = ctx.settings
         self.setWindowTitle(self.tr("登录信用信息平台"))
         self.intro = QLabel(self.tr("请输入平台分配给本单位的账号。密码只保存在本机的系统钥匙串中。"), self)
@@ -182,30 +180,30 @@ class LoginDialog(QDialog):
         for w in (self.url, self.username, self.password, self.ca_bundle, self.proxy, self.login_button):
             w.setEnabled(not busy)
 
-    @property
-    def _alive(self) -> bool:
-        """Still on screen: not closed, and not deleted with its parent (results may come later)."""
-        return self._open and isValid(self)
-
     def done(self, result: int) -> None:
         if self.task is not None:
             self.task.cancel()
-        self._open = False
         super().done(result)
 
 
-def open_login(ctx, main_window, message: str = "") -> LoginDialog:
-    """The hook of the main window's 登录平台… action; window-modal, without a nested event loop."""
-    dialog = LoginDialog(ctx, main_window, message)
+def open_login_over(ctx, parent: QWidget, on_logged_in, on_closed=None, message: str = "") -> LoginDialog:
+    """A login dialog over `parent`: window-modal, without a nested event loop, deleted by Qt when
+    closed (no closure connected to the dialog's own signals may hold it)."""
+    dialog = LoginDialog(ctx, parent, message)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    # Deleted by Qt when closed; no closure connected to the dialog's own signals may hold it.
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.logged_in.connect(on_logged_in)
+    if on_closed is not None:
+        dialog.finished.connect(on_closed)
+    dialog.open()
+    return dialog
 
+
+def open_login(ctx, main_window, message: str = "") -> LoginDialog:
+    """The hook of the main window's 登录平台… action."""
     def logged_in(account: Account) -> None:
-        main_window.show_notice(QCoreApplication.translate("LoginDialog", "已登录平台：%s（%s）。密码已保存在系统钥匙串中。")
+        main_window.show_notice(QCoreApplication.translate("LoginDialog", "已登录平台：%s（%s）。")
                                 % (account.username, account.department_name), "info")
         main_window.refresh()
 
-    dialog.logged_in.connect(logged_in)
-    dialog.open()
-    return dialog
+    return open_login_over(ctx, main_window, logged_in, message=message)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from app.privacy import mask_id
 from app.validation.checkdigits import uscc_problem
 from app.validation.normalize import identifier
-from ui.login_dialog import FileLine, LoginDialog, has_saved_password, logout
+from ui.login_dialog import FileLine, LoginDialog, has_saved_password, logout, open_login_over
 from ui.widgets.banner import Banner
 
 MASK_EXAMPLE = "361102199001011234"  # a made-up number, only to show the pattern
@@ -220,14 +220,8 @@ class SettingsDialog(QDialog):
 
     # -- account -------------------------------------------------------------------------------------
     def open_login(self) -> LoginDialog:
-        dialog = LoginDialog(self.ctx, self)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.logged_in.connect(self._logged_in)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(self._login_closed)
-        self.login = dialog
-        dialog.open()
-        return dialog
+        self.login = open_login_over(self.ctx, self, self._logged_in, self._login_closed)
+        return self.login
 
     def _login_closed(self, _result: int) -> None:
         self.login = None

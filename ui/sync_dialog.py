@@ -13,7 +13,6 @@ import time
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -25,14 +24,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from app import clock
 from app.platform.sync import PHASES, SyncSummary, run_sync
 from ui import style, tasks
-from ui.login_dialog import CREDENTIAL_CODES, LoginDialog
+from ui.login_dialog import CREDENTIAL_CODES, LoginDialog, open_login_over
 from ui.widgets.banner import Banner
 from ui.widgets.formatting import cn_datetime
+from ui.widgets.live_dialog import LiveDialog
 
 WAITING, RUNNING, DONE, FAILED = "waiting", "running", "done", "failed"
 # Error codes after which the platform did answer (so the program is online) and did not.
@@ -71,7 +70,7 @@ class PhaseRow:
         self.name.setFont(font)
 
 
-class SyncDialog(QDialog):
+class SyncDialog(LiveDialog):
     sync_finished = Signal(object)  # SyncSummary
 
     def __init__(self, ctx, parent: QWidget | None = None):
@@ -81,7 +80,6 @@ class SyncDialog(QDialog):
         self.summary: SyncSummary | None = None
         self.login: LoginDialog | None = None
         self.started = 0.0
-        self._open = True
         self.setWindowTitle(self.tr("一键报送"))
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self._progress_page())
@@ -275,14 +273,8 @@ class SyncDialog(QDialog):
         if self.login is not None:
             self.login.raise_()
             return self.login
-        dialog = LoginDialog(self.ctx, self, message)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.logged_in.connect(self._logged_in)
-        dialog.finished.connect(self._login_closed)
-        self.login = dialog
-        dialog.open()
-        return dialog
+        self.login = open_login_over(self.ctx, self, self._logged_in, self._login_closed, message)
+        return self.login
 
     def _login_closed(self, _result: int) -> None:
         self.login = None
@@ -317,14 +309,6 @@ class SyncDialog(QDialog):
             return
         super().closeEvent(event)
 
-    @property
-    def _alive(self) -> bool:
-        """Still on screen: not closed, and not deleted with its parent (results may come later)."""
-        return self._open and isValid(self)
-
-    def done(self, result: int) -> None:
-        self._open = False
-        super().done(result)
 
 
 def _tell_window(main_window, summary: SyncSummary) -> None:
