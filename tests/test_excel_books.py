@@ -251,3 +251,28 @@ def test_datetime_cells_in_xlsx(ctx, tmp_path):
     assert [(i.row, i.column, i.severity, i.rule) for i in result.issues] == [
         (3, "W", "warning", "date_time_part")]
     assert "09:30" in result.issues[0].message
+
+
+def test_cli_map_and_unit(tmp_path, capsys, monkeypatch):
+    """The command line says what the wizard's column page says: a column's field and a bare amount's unit."""
+    monkeypatch.setenv("CREDITDESK_TODAY", TODAY)
+    rows = table("penalty", 2)
+    cs = codes("penalty")
+    rows[0][cs.index("CF_CFJG")] = "执法机关"
+    rows[0][cs.index("CF_NR_FK")] = "罚款金额"
+    for r in rows[1:]:
+        r[cs.index("CF_NR_FK")] = 2000
+    path = write_xlsx(tmp_path / "p.xlsx", rows)
+    status, _out, err = cli(tmp_path / "data", "import", str(path), capsys=capsys)
+    assert status == 2 and "没有保存任何记录" in err
+    status, out, _err = cli(tmp_path / "data", "import", str(path), "--map", "执法机关=CF_CFJG", "--unit",
+                            "CF_NR_FK=元", "--json", capsys=capsys)
+    doc = json.loads(out)
+    assert status == 0 and doc["imported"] == 2 and doc["invalid"] == 0
+    from app.context import AppContext
+
+    ctx = AppContext(tmp_path / "data")
+    assert {r.fields["CF_NR_FK"] for r in ctx.queue.list()} == {"0.2"}
+    ctx.close()
+    status, _out, err = cli(tmp_path / "data", "import", str(path), "--unit", "CF_NR_FK=千元", capsys=capsys)
+    assert status == 2 and "元" in err

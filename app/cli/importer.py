@@ -1,5 +1,6 @@
 """`creditdesk import FILE [--kind K] [--sheet NAME] [--dry-run] [--errors OUT.xlsx] [--skip-invalid]
-[--force] [--json]`: import a spreadsheet (.xlsx/.xls/.ods/.csv) into the queue, or check it."""
+[--force] [--map 表头=字段] [--unit 字段=元] [--json]`: import a spreadsheet (.xlsx/.xls/.ods/.csv) into
+the queue, or check it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 from app.cli.common import context, print_json
+from app.errors import UserError
 from app.excel import ImportOptions, ImportRefused, ImportResult, import_file
 from app.validation.findings import ERROR
 
@@ -23,13 +25,33 @@ def register(sub) -> None:
     p.add_argument("--errors", metavar="OUT.xlsx", help="把有错误的行写入错误报告（可修改后直接导入）")
     p.add_argument("--skip-invalid", action="store_true", help="有错误的行不导入（默认作为草稿导入）")
     p.add_argument("--force", action="store_true", help="同一文件已导入过时仍然导入")
+    p.add_argument("--map", action="append", default=[], metavar="表头=字段代码",
+                   help="指定某列对应的数据项，如 --map 执法机关=CF_CFJG；字段代码留空表示不导入（可重复）")
+    p.add_argument("--unit", action="append", default=[], metavar="字段代码=元|万元",
+                   help="表头没有写单位的金额列按什么单位填写，如 --unit CF_NR_FK=元（可重复）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     p.set_defaults(func=run)
 
 
+def _pairs(values: list[str], what: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        key, sep, value = v.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"{what}应写作“名称=值”，例如 {'执法机关=CF_CFJG' if what == '--map ' else 'CF_NR_FK=元'}。",
+                            "bad_argument")
+        out[key.strip()] = value.strip()
+    return out
+
+
 def run(args) -> int:
+    units = _pairs(args.unit, "--unit ")
+    bad = [u for u in units.values() if u not in ("元", "万元")]
+    if bad:
+        raise UserError(f"--unit 的单位只能是“元”或“万元”，不能是“{bad[0]}”。", "bad_argument")
     options = ImportOptions(kind=args.kind, sheet=args.sheet, dry_run=args.dry_run,
-                            skip_invalid=args.skip_invalid, force=args.force, keep_rows=bool(args.errors))
+                            skip_invalid=args.skip_invalid, force=args.force, keep_rows=bool(args.errors),
+                            mapping=_pairs(args.map, "--map "), units=units)
     return run_with(args, options)
 
 
