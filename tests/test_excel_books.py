@@ -276,3 +276,25 @@ def test_cli_map_and_unit(tmp_path, capsys, monkeypatch):
     ctx.close()
     status, _out, err = cli(tmp_path / "data", "import", str(path), "--unit", "CF_NR_FK=千元", capsys=capsys)
     assert status == 2 and "元" in err
+
+
+def test_column_choices_are_remembered_for_the_next_file(tmp_path, capsys, monkeypatch):
+    """§7: a hand-made mapping is saved; the next file with the same headers needs no flags."""
+    monkeypatch.setenv("CREDITDESK_TODAY", TODAY)
+    cs = codes("penalty")
+
+    def book(name: str, seed: int):
+        rows = table("penalty", 2, seed=seed)
+        rows[0][cs.index("CF_CFJG")] = "执法机关"
+        rows[0][cs.index("CF_NR_FK")] = "罚款金额"
+        for r in rows[1:]:
+            r[cs.index("CF_NR_FK")] = 5000
+        return write_xlsx(tmp_path / name, rows)
+
+    first, second = book("十月.xlsx", 1), book("十一月.xlsx", 2)
+    status, out, _ = cli(tmp_path / "data", "import", str(first), "--map", "执法机关=CF_CFJG", "--unit",
+                         "CF_NR_FK=元", "--json", capsys=capsys)
+    assert status == 0 and json.loads(out)["imported"] == 2
+    status, out, err = cli(tmp_path / "data", "import", str(second), "--json", capsys=capsys)
+    assert status == 0, err
+    assert json.loads(out)["imported"] == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -55,3 +56,30 @@ def record_import(store, *, file_name: str, sha256: str, kind: str, sheet: str |
 def history(store, limit: int = 100) -> list[ImportHistory]:
     with store.session() as s:
         return list(s.scalars(select(ImportHistory).order_by(ImportHistory.id.desc()).limit(limit)))
+
+
+# -- column choices remembered per kind (domain.md §7: "save that mapping per template") ---------------
+_MAPPING_KEY = "import_mapping:"
+
+
+def remembered_choices(store, kind: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The clerk's earlier column choices for this kind: (header -> field code or "", code -> unit)."""
+    from app.store.state import read_state
+
+    raw = read_state(store, _MAPPING_KEY + kind)
+    try:
+        doc = json.loads(raw) if raw else {}
+    except ValueError:
+        doc = {}
+    mapping = doc.get("mapping") if isinstance(doc.get("mapping"), dict) else {}
+    units = doc.get("units") if isinstance(doc.get("units"), dict) else {}
+    return ({str(k): str(v) for k, v in mapping.items()}, {str(k): str(v) for k, v in units.items()})
+
+
+def remember_choices(store, kind: str, mapping: dict[str, str], units: dict[str, str]) -> None:
+    """Keep the choices of an import that stored records, for the next file with the same headers."""
+    from app.store.state import write_state
+
+    old_mapping, old_units = remembered_choices(store, kind)
+    doc = {"mapping": {**old_mapping, **mapping}, "units": {**old_units, **units}}
+    write_state(store, _MAPPING_KEY + kind, json.dumps(doc, ensure_ascii=False))

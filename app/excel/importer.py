@@ -52,8 +52,11 @@ class ImportOptions:
     limits: ImportLimits = field(default_factory=ImportLimits)
     actor: str | None = None
     keep_rows: bool = False  # keep the original cells for an error report
-    # Columns the clerk mapped by hand: header as written -> field code (for headers §7 does not know).
+    # Columns the clerk mapped by hand: header as written -> field code, or "" for 不导入.
     mapping: dict[str, str] = field(default_factory=dict)
+    # The choices of earlier imports, by kind: {kind: (mapping, units)}; filled by import_file from the
+    # store, and overridden by `mapping` and `units`.
+    remembered: dict[str, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
 
 
 class RowWhere(str):
@@ -144,6 +147,7 @@ def import_file(ctx, path: str | Path, options: ImportOptions | None = None,
                 raise refuse("already_imported",
                              f"文件「{path.name}」的内容已于 {past.when} 导入过（保存了 {past.imported} 条记录）。"
                              f"再次导入会产生重复记录；如确需再次导入，请加 --force（在窗口中选择“仍然导入”）。")
+    options.remembered = {k: history.remembered_choices(ctx.store, k) for k in catalog.kinds}
     with open_book(path, options.limits) as book:
         plan = _plan(catalog, book, options)
         refused = [i for i in plan.file_issues if i.severity == ERROR]
@@ -158,6 +162,8 @@ def import_file(ctx, path: str | Path, options: ImportOptions | None = None,
         _dry_run(ctx, plan, result, built, step)
     else:
         _store(ctx, plan, result, built, step, options, progress)
+        if result.imported and (options.mapping or options.units):
+            history.remember_choices(ctx.store, plan.kind.id, options.mapping, options.units)
         if result.imported and digest:
             history.record_import(ctx.store, file_name=path.name, sha256=digest, kind=plan.kind.id,
                                   sheet=plan.sheet.name, rows=result.rows, valid=result.valid,
@@ -202,8 +208,12 @@ def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
                      f"无法判断是哪一类记录（可能是 {both}）。请用 --kind 指定类别（在窗口中选择类别）。",
                      row=header_num)
     kind = match.kind
-    if options.mapping:
-        _apply_mapping(match, options.mapping)
+    old_mapping, old_units = options.remembered.get(kind.id, ({}, {}))
+    mapping = {**old_mapping, **options.mapping}
+    if old_units:
+        options.units = {**old_units, **options.units}
+    if mapping:
+        _apply_mapping(match, mapping)
     issues: list[Issue] = []
     if not sheet.visible:
         issues.append(Issue(None, None, None, WARNING, "sheet_hidden",
