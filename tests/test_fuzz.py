@@ -33,6 +33,10 @@ values = st.one_of(
                      "NaN", "Infinity", "0.0000001", "2000元", "万元", "罚款;;;", "\u3000", "\x00"]),
     st.text(alphabet="0123456789Xx-/年月日.", max_size=20),
 )
+SPECIAL = ["2026-11-20 10:30", "2026年11月20日", "20261120", "2000元", "0.5万元", "1,000", "-3", "12.34567",
+           "00000000000000000X", "91361100613186098Q", "91361100613186098A", "11361100MB0123457Q", "有效", "1",
+           "个体工商户", "自然人", "法人及非法人组织", "身份证", "警告;罚款", "警告、罚款", "其他-通报批评", "其他",
+           "361102199003071234", "13912345678", "3611021990030712", "2099-01-01", "2026-02-30"]
 records = st.dictionaries(st.sampled_from(CODES + ["UNKNOWN", ""]), values, max_size=40)
 
 
@@ -48,6 +52,27 @@ def test_any_values_in_any_field_never_raise_and_are_stable(kind, raw):
     if first.kind in CATALOG.kinds:
         again = VALIDATOR.check(kind, first.fields, TODAY)
         assert again.fields == first.fields
+
+
+@FUZZ
+@given(kind=st.sampled_from(list(CATALOG.kinds)), batch=st.lists(records, min_size=2, max_size=8), data=st.data())
+def test_a_batch_remembers_values_without_changing_any_finding(kind, batch, data):
+    """Values repeated across a batch are worked out once (KindValidator.check); the result of every
+    record is what normalising and validating it on its own gives, in the same order."""
+    # Values that bring notes and findings, in this kind's fields, in every record of the batch as
+    # a bureau's sheet repeats them.
+    codes = [f.code for f in CATALOG.kinds[kind].fields]
+    pool = data.draw(st.lists(st.tuples(st.sampled_from(codes), st.sampled_from(SPECIAL)), min_size=1, max_size=12))
+    for raw in batch:
+        for c, v in pool:
+            raw.setdefault(c, v)
+    checked = Validator(CATALOG).check_batch([(kind, raw) for raw in batch], today=TODAY)
+    plain = Validator(CATALOG).for_kind(kind)
+    for raw, res in zip(batch, checked, strict=True):
+        fields, notes = plain.normalizer.normalize(raw)
+        assert res.fields == fields
+        assert [f for f in res.findings if f.rule not in ("duplicate_record", "duplicate_doc_number")] == \
+            notes + plain.validate(fields, TODAY)
 
 
 @FUZZ

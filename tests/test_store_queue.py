@@ -234,3 +234,82 @@ def test_the_migrations_build_exactly_the_models(ctx):
 def test_add_as_draft_keeps_a_valid_record_a_draft(ctx):
     [res] = ctx.queue.add([("penalty", factories.penalty(random.Random(1), 1))], ready=False)
     assert res.state == st.DRAFT and [e.action for e in ctx.queue.history(res.client_id)] == ["create"]
+
+
+# -- large batches: staged in memory, moved in by a helper thread (app/store/bulk.py) ----------------
+def _penalties(n: int, seed: int = 5) -> list[tuple[str, dict]]:
+    rng = random.Random(seed)
+    return [("penalty", factories.penalty(rng, i + 1)) for i in range(n)]
+
+
+def test_a_large_batch_is_stored_in_order_with_an_audit_event_each(ctx):
+    from app.queue.service import _CHUNK
+
+    items = _penalties(2 * _CHUNK + 17)
+    results = ctx.queue.add(items, actor="clerk", source="excel:x.xlsx")
+    with ctx.store.engine.connect() as conn:
+        ids = [r[0] for r in conn.exec_driver_sql("SELECT client_id FROM records ORDER BY id")]
+        events = conn.exec_driver_sql(
+            "SELECT client_id, actor, action, old_state, new_state, detail, at FROM audit_events ORDER BY id").all()
+        created = conn.exec_driver_sql("SELECT created_at, updated_at FROM records LIMIT 1").one()
+        temp = conn.exec_driver_sql("SELECT count(*) FROM temp.sqlite_schema").scalar()
+    assert ids == [r.client_id for r in results] and len(set(ids)) == len(items)
+    assert [e[0] for e in events] == ids
+    assert {e[1:6] for e in events} == {("clerk", "create", None, "ready", '{"source":"excel:x.xlsx"}')}
+    assert events[0][6] == created[0] == created[1]
+    assert temp == 0  # the staging table is gone
+    # The ORM reads the rows back as it wrote them: times in SQLAlchemy's own text format.
+    rec = ctx.queue.get(ids[-1])
+    assert rec.state == "ready" and rec.fields["CF_WSH"] == items[-1][1]["CF_WSH"]
+    with ctx.store.session() as s:
+        from app.store.models import Record
+
+        r = s.get(Record, 1)
+        r.updated_at = r.created_at  # written again by the ORM
+    with ctx.store.engine.connect() as conn:
+        again = conn.exec_driver_sql("SELECT created_at, updated_at FROM records WHERE id = 1").one()
+    assert again[0] == again[1]
+
+
+def test_a_batch_cancelled_after_chunks_were_written_stores_nothing(ctx):
+    from app.queue.service import _CHUNK, Cancelled
+
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        return done < 2 * _CHUNK + 100  # stop once two chunks have gone to the helper
+
+    with pytest.raises(Cancelled):
+        ctx.queue.add(_penalties(3 * _CHUNK), progress=progress)
+    assert max(calls) >= 2 * _CHUNK
+    with ctx.store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM records").scalar() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM audit_events").scalar() == 0
+    assert len(ctx.queue.add(_penalties(3, seed=9))) == 3  # the store works on
+
+
+def test_a_failure_inside_the_helper_thread_rolls_back_the_whole_batch(ctx):
+    """A write the helper cannot make (the disk fills up, at the SQLite level, while the second
+    chunk goes in) reaches the caller as the store's message, and nothing of the batch stays."""
+    from sqlalchemy import event
+
+    from app.queue.service import _CHUNK
+    from app.store.db import StoreError
+
+    ctx.queue.add(_penalties(1, seed=3))
+    with ctx.store.engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+        size = conn.exec_driver_sql("PRAGMA page_size").scalar()
+    cap = pages + _CHUNK * 3000 // size  # room for the first chunk (about 2 KB a record), not the second
+    event.listen(ctx.store.engine, "connect", lambda c, _r: c.execute(f"PRAGMA max_page_count={cap}"))
+    ctx.store.engine.dispose()
+    chunks = []
+    with pytest.raises(StoreError) as caught:
+        ctx.queue.add(_penalties(3 * _CHUNK, seed=4), progress=lambda done, total: chunks.append(done))
+    assert caught.value.code == "disk_full" and "磁盘空间已满" in str(caught.value)
+    assert max(chunks) > _CHUNK  # it failed after the first chunk had been moved in
+    with ctx.store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM records").scalar() == 1
+        assert conn.exec_driver_sql("SELECT count(*) FROM audit_events").scalar() == 1
+    assert len(ctx.queue.add(_penalties(2, seed=11))) == 2

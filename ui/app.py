@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import sys
-import threading
 
 from PySide6.QtCore import QLibraryInfo, QLocale, Qt, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
@@ -45,30 +44,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 # holds the GIL for the whole pass. A full pass over a heap swollen by a background batch (10,000
 # records with their findings) took 100-130 ms in the benchmark, all of it a frozen window. So:
 # the objects alive after start-up are moved out of the collector's sight once (gc.freeze), and the
-# automatic collector pauses while background work runs (reference counting still frees nearly
-# everything; the core's validator does the same for its batches).
-_gc_pauses = 0
-_gc_was_enabled = True
-_gc_lock = threading.Lock()  # tasks pause and resume from their worker threads
-
-
-def pause_gc() -> None:
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-
-
-def resume_gc() -> None:
-    global _gc_pauses
-    with _gc_lock:
-        _gc_pauses = max(_gc_pauses - 1, 0)
-        if _gc_pauses == 0 and _gc_was_enabled:
-            gc.enable()
-
-
+# automatic collector pauses while background work runs (app/gc_pause.py, shared with the core's
+# batches; reference counting still frees nearly everything).
 def settle_after_start() -> None:
     """Collect start-up garbage once, then freeze what is left (it lives as long as the program)."""
     gc.collect()

@@ -47,9 +47,9 @@ from app.excel.headers import header_texts
 from app.excel.history import PastImport, file_sha256, last_import
 from app.excel.importer import REPORT_COLUMN, ROW_COLUMN
 from app.excel.issues import Issue
+from app.gc_pause import pause_gc, resume_gc
 from app.validation.findings import ERROR
 from ui import style, tasks
-from ui.app import pause_gc, resume_gc
 from ui.widgets.banner import Banner
 
 SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".et", ".ods", ".csv")

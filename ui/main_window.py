@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 from app import clock
+from app.gc_pause import pause_gc, resume_gc
 from app.queue import states as st
 from app.store.state import read_state
 from ui import tasks
-from ui.app import pause_gc, resume_gc
 from ui.queue_model import COL_DEADLINE, COLUMNS, DUE_SOON, OVERDUE, QueueFilter, QueueModel
 from ui.record_form import RecordForm
 from ui.widgets.banner import Banner

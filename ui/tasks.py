@@ -52,7 +52,7 @@ class Task(QRunnable):
             log.info("a background task finished after its window was gone")
 
     def run(self) -> None:
-        from ui.app import pause_gc, resume_gc
+        from app.gc_pause import pause_gc, resume_gc
 
         # The collector is paused while the task allocates (see ui.app): a pass over a heap swollen
         # by a batch would freeze the window.

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.clock import CHINA_TZ, now
 from app.store.models import ImportHistory
+from app.store.state import get_state, set_state
 
 
 def file_sha256(path: Path) -> str:
@@ -45,12 +46,12 @@ def last_import(store, sha256: str) -> PastImport | None:
         return PastImport(row.file_name, row.kind, row.imported, row.imported_at)
 
 
-def record_import(store, *, file_name: str, sha256: str, kind: str, sheet: str | None, rows: int, valid: int,
+def record_import(session, *, file_name: str, sha256: str, kind: str, sheet: str | None, rows: int, valid: int,
                   invalid: int, imported: int, skipped: int, actor: str) -> None:
-    with store.session() as s:
-        s.add(ImportHistory(file_name=file_name[:255], sha256=sha256, kind=kind, sheet=(sheet or "")[:255] or None,
-                            rows=rows, valid=valid, invalid=invalid, imported=imported, skipped=skipped,
-                            actor=actor[:64], imported_at=now()))
+    """In the caller's transaction: the import's records and its history entry are stored together."""
+    session.add(ImportHistory(file_name=file_name[:255], sha256=sha256, kind=kind,
+                              sheet=(sheet or "")[:255] or None, rows=rows, valid=valid, invalid=invalid,
+                              imported=imported, skipped=skipped, actor=actor[:64], imported_at=now()))
 
 
 def history(store, limit: int = 100) -> list[ImportHistory]:
@@ -64,9 +65,12 @@ _MAPPING_KEY = "import_mapping:"
 
 def remembered_choices(store, kind: str) -> tuple[dict[str, str], dict[str, str]]:
     """The clerk's earlier column choices for this kind: (header -> field code or "", code -> unit)."""
-    from app.store.state import read_state
+    with store.session() as s:
+        return _choices(s, kind)
 
-    raw = read_state(store, _MAPPING_KEY + kind)
+
+def _choices(session, kind: str) -> tuple[dict[str, str], dict[str, str]]:
+    raw = get_state(session, _MAPPING_KEY + kind)
     try:
         doc = json.loads(raw) if raw else {}
     except ValueError:
@@ -76,10 +80,9 @@ def remembered_choices(store, kind: str) -> tuple[dict[str, str], dict[str, str]
     return ({str(k): str(v) for k, v in mapping.items()}, {str(k): str(v) for k, v in units.items()})
 
 
-def remember_choices(store, kind: str, mapping: dict[str, str], units: dict[str, str]) -> None:
-    """Keep the choices of an import that stored records, for the next file with the same headers."""
-    from app.store.state import write_state
-
-    old_mapping, old_units = remembered_choices(store, kind)
+def remember_choices(session, kind: str, mapping: dict[str, str], units: dict[str, str]) -> None:
+    """Keep the choices of an import that stored records, for the next file with the same headers
+    (in the caller's transaction)."""
+    old_mapping, old_units = _choices(session, kind)
     doc = {"mapping": {**old_mapping, **mapping}, "units": {**old_units, **units}}
-    write_state(store, _MAPPING_KEY + kind, json.dumps(doc, ensure_ascii=False))
+    set_state(session, _MAPPING_KEY + kind, json.dumps(doc, ensure_ascii=False))

@@ -8,7 +8,6 @@ any record is stored; problems of single rows become findings on those rows.
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from app.excel.headers import (
 from app.excel.issues import ImportRefused, Issue, refuse
 from app.excel.readers import Book, ImportLimits, SheetData, open_book, too_many_rows
 from app.excel.rows import BuiltRow, RowBuilder
+from app.gc_pause import gc_paused
 from app.queue.service import Cancelled, merge_findings
 from app.validation.findings import ERROR, WARNING, Finding
 
@@ -148,6 +148,15 @@ def import_file(ctx, path: str | Path, options: ImportOptions | None = None,
                              f"文件「{path.name}」的内容已于 {past.when} 导入过（保存了 {past.imported} 条记录）。"
                              f"再次导入会产生重复记录；如确需再次导入，请加 --force（在窗口中选择“仍然导入”）。")
     options.remembered = {k: history.remembered_choices(ctx.store, k) for k in catalog.kinds}
+    with gc_paused():  # rows, records and findings by the hundred thousand, no cycles (app/gc_pause.py)
+        result = _import(ctx, path, options, progress, catalog, digest)
+    log.info("%s %s: %d rows, %d valid, %d invalid, %d stored", "dry run of" if options.dry_run else "import of",
+             result.kind, result.rows, result.valid, result.invalid, result.imported)
+    return result
+
+
+def _import(ctx, path: Path, options: ImportOptions, progress: Progress | None, catalog: Catalog,
+            digest: str | None) -> ImportResult:
     with open_book(path, options.limits) as book:
         plan = _plan(catalog, book, options)
         refused = [i for i in plan.file_issues if i.severity == ERROR]
@@ -161,16 +170,7 @@ def import_file(ctx, path: str | Path, options: ImportOptions | None = None,
     if options.dry_run:
         _dry_run(ctx, plan, result, built, step)
     else:
-        _store(ctx, plan, result, built, step, options, progress)
-        if result.imported and (options.mapping or options.units):
-            history.remember_choices(ctx.store, plan.kind.id, options.mapping, options.units)
-        if result.imported and digest:
-            history.record_import(ctx.store, file_name=path.name, sha256=digest, kind=plan.kind.id,
-                                  sheet=plan.sheet.name, rows=result.rows, valid=result.valid,
-                                  invalid=result.invalid, imported=result.imported, skipped=result.skipped,
-                                  actor=options.actor or _actor())
-    log.info("%s %s: %d rows, %d valid, %d invalid, %d stored", "dry run of" if options.dry_run else "import of",
-             plan.kind.id, result.rows, result.valid, result.invalid, result.imported)
+        _store(ctx, plan, result, built, step, options, progress, digest)
     return result
 
 
@@ -421,8 +421,6 @@ def _read(plan: _Plan, options: ImportOptions,
     limit = options.limits.max_rows
     unnamed = _unnamed_positions(plan)
     unnamed_hits: set[int] = set()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # many small objects, no cycles: the collector would only rescan them
     try:
         def rows():
             yield from plan.rows
@@ -443,8 +441,6 @@ def _read(plan: _Plan, options: ImportOptions,
                 row.values = list(values)
             built.append(row)
     finally:
-        if gc_was_enabled:
-            gc.enable()
         # The sheet as loaded (a few hundred MB for 100,000 rows) is not needed once every row is read.
         plan.sheet.rows = iter(())
         plan.rows = []
@@ -490,17 +486,33 @@ def _items(plan: _Plan, built: list[BuiltRow], step: _Stepper, offset: int):
 
 
 def _store(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: _Stepper, options: ImportOptions,
-           progress: Progress | None) -> None:
+           progress: Progress | None, digest: str | None) -> None:
     offset = result.rows
 
     def add_progress(done: int, total: int) -> bool | None:
         step(offset + done)
         return None
 
+    def remember(session, added: list) -> None:
+        """In the records' transaction: the history entry and the clerk's column choices are kept
+        exactly when the records are."""
+        imported = sum(1 for a in added if a.client_id is not None)
+        if not imported:
+            return
+        if options.mapping or options.units:
+            history.remember_choices(session, plan.kind.id, options.mapping, options.units)
+        if digest:
+            valid = sum(1 for a in added if not any(f.severity == ERROR for f in a.findings))
+            history.record_import(session, file_name=Path(plan.file).name, sha256=digest, kind=plan.kind.id,
+                                  sheet=plan.sheet.name, rows=result.rows, valid=valid,
+                                  invalid=result.rows - valid, imported=imported, skipped=len(added) - imported,
+                                  actor=options.actor or _actor())
+
     added = ctx.queue.add([(plan.kind.id, b.raw) for b in built], actor=options.actor,
                           source=f"excel:{plan.file}", skip_invalid=options.skip_invalid,
                           progress=add_progress if progress else None,
-                          findings=[b.notes for b in built], where=RowWhere([b.row for b in built]))
+                          findings=[b.notes for b in built], where=RowWhere([b.row for b in built]),
+                          before_commit=remember)
     _collect(plan, result, built, [a.findings for a in added])
     result.imported = sum(1 for a in added if a.client_id is not None)
     result.skipped = len(added) - result.imported

@@ -8,22 +8,22 @@ record and an audit event in one transaction, and nothing else writes the record
 from __future__ import annotations
 
 import contextlib
-import functools
-import gc
 import getpass
-import json
 import logging
-import uuid
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import JSON, insert, select, update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from app.catalog.model import Catalog, Kind
 from app.clock import now, today
 from app.errors import UserError
+from app.gc_pause import gc_paused
 from app.queue import states as st
+from app.store.bulk import STAGE, BulkInsert, json_text
 from app.store.models import AuditEvent, Record
 from app.validation.duplicates import DuplicateIndex
 from app.validation.engine import CheckResult, Validator
@@ -65,19 +65,6 @@ def merge_findings(before: list[Finding], found: list[Finding]) -> list[Finding]
 
 
 @contextlib.contextmanager
-def _no_gc():
-    """As in the validator: a batch's worth of small objects, all kept and free of cycles, which the
-    cyclic collector would otherwise rescan again and again while they are built."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@contextlib.contextmanager
 def _large_cache(session, rows: int):
     """A bigger page cache while a large batch is written: the indexes (client_id is random) then
     stay in memory instead of being read and written back page by page. Restored afterwards, as the
@@ -111,44 +98,21 @@ _RECORD_COLUMNS = (
     "warning_count", "platform_id", "platform_message", "first_received_at", "edited_while_sending",
     "pending_action", "withdraw_reason", "created_at", "updated_at",
 )
-_AUDIT_COLUMNS = ("client_id", "at", "actor", "action", "old_state", "new_state", "detail")
-# Compact, and Chinese kept as UTF-8 rather than \\uXXXX escapes: a third of the bytes to write.
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# The "create" event of each record just moved in from the staging table (app/store/bulk.py).
+_CREATE_AUDIT = ("INSERT INTO audit_events (client_id, at, actor, action, old_state, new_state, detail) "
+                 "SELECT client_id, created_at, :actor, 'create', NULL, state, :detail FROM temp.{stage} ORDER BY rowid")
+_CHUNK = 4000  # records checked while the previous chunk is written
 
 
-def _insert_many(session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """One executemany in the session's transaction, values converted once per column type.
-
-    The ORM's bulk insert spends about four times as long on per-row bookkeeping as SQLite spends
-    storing 100,000 records; the stored values are the same (JSON as JSON text, times as SQLAlchemy
-    writes them), so the ORM reads them back unchanged."""
-    conn = session.connection()
-    dialect = conn.dialect
-    converters = []
-    for name in columns:
-        type_ = table.c[name].type
-        if isinstance(type_, JSON):
-            converters.append(_json)
-        else:
-            proc = type_.bind_processor(dialect)
-            converters.append(functools.lru_cache(maxsize=16)(proc) if proc is not None else None)
-    # Columns left out get their model defaults, as the ORM would give them.
-    extra = [c for c in table.c if c.name not in columns and c.default is not None and c.default.is_scalar]
-    tail = [c.default.arg for c in extra]
-    active = [(i, fn) for i, fn in enumerate(converters) if fn is not None]
-    sql = str(insert(table).compile(dialect=dialect, column_keys=[*columns, *(c.name for c in extra)]))
-    # In slices, so that only a slice's JSON texts are held in memory at a time.
-    for start in range(0, len(rows), 10_000):
-        prepared = []
-        for row in rows[start:start + 10_000]:
-            values = list(row)
-            for i, fn in active:
-                if values[i] is not None or fn is _json:
-                    values[i] = fn(values[i])
-            if tail:
-                values.extend(tail)
-            prepared.append(tuple(values))
-        conn.exec_driver_sql(sql, prepared)
+def client_ids(n: int) -> list[str]:
+    """n random (version 4) UUIDs from one read of the system's random source: uuid.uuid4() reads it
+    once per call, which costs more than everything else about a new record but its checks."""
+    raw = os.urandom(16 * n).hex()
+    out = []
+    for i in range(0, 32 * n, 32):
+        h = raw[i:i + 32]
+        out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}")
+    return out
 
 
 class QueueService:
@@ -198,45 +162,54 @@ class QueueService:
     def add(self, items: list[tuple[str, dict[str, object]]], *, actor: str | None = None, source: str = "json",
             skip_invalid: bool = False, progress: Progress | None = None,
             today_: date | None = None, findings: Sequence[Sequence[Finding]] | None = None,
-            where: str = "本批第 {n} 条", ready: bool = True) -> list[AddResult]:
+            where: str = "本批第 {n} 条", ready: bool = True,
+            before_commit: Callable[[Session, list[AddResult]], None] | None = None) -> list[AddResult]:
         """Add records in one transaction: valid ones become ready (drafts when `ready` is False, as
         a form saved as 草稿), the rest drafts carrying their findings (or are skipped). A record of
         an unknown kind is never stored.
 
         `findings` (one list per item) are what the caller found before the values reached the
         validator, such as a spreadsheet cell that lost its digits; they count like the validator's
-        (see merge_findings). `where` names an earlier item in a duplicate finding ({n}: 1-based)."""
+        (see merge_findings). `where` names an earlier item in a duplicate finding ({n}: 1-based).
+        `before_commit(session, results)` writes what belongs to the same transaction (an import's
+        history entry)."""
         actor = actor or _actor()
         when = now()
         catalog = self.catalog
         results: list[AddResult] = []
-        rows: list[tuple] = []
-        audits: list[tuple] = []
         total = len(items)
         deadlines: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-        with _no_gc(), self.store.session() as s:
-            checked = self.validator.check_batch(_reporting(items, progress, total), self.duplicate_index(s),
-                                                 today_ or today(), where=where)
-            detail = {"source": source}
-            for i, res in enumerate(checked):
-                if findings is not None and findings[i]:
-                    res.findings = merge_findings(list(findings[i]), res.findings)
-                kind = catalog.kinds.get(res.kind)
-                if kind is None or (skip_invalid and not res.ok):
-                    results.append(AddResult(None, None, res.findings))
-                    continue
-                client_id = str(uuid.uuid4())
-                state = st.READY if res.ok and ready else st.DRAFT
-                rows.append(self._row(kind, res, client_id, state, catalog.version, when, deadlines))
-                audits.append((client_id, when, actor, "create", None, state, detail))
-                results.append(AddResult(client_id, state, res.findings))
-            if progress and progress(total, total) is False:
-                raise Cancelled("已取消，没有保存任何记录。")
-            if rows:
-                with _large_cache(s, len(rows)):
-                    _insert_many(s, Record.__table__, _RECORD_COLUMNS, rows)
-                    _insert_many(s, AuditEvent.__table__, _AUDIT_COLUMNS, audits)
-        log.info("added %d records (%d skipped) from %s", len(rows), len(items) - len(rows), source)
+        ids = iter(client_ids(total))
+        stored = 0
+        audit = (_CREATE_AUDIT.format(stage=STAGE), {"actor": actor, "detail": json_text({"source": source})})
+        with gc_paused(), self.store.session() as s:
+            checked = self.validator.iter_batch(_reporting(items, progress, total), self.duplicate_index(s),
+                                                today_ or today(), where=where)
+            with contextlib.closing(checked), _large_cache(s, total), \
+                    BulkInsert(s, Record.__table__, _RECORD_COLUMNS, then=[audit]) as out:
+                rows: list[tuple] = []
+                for i, res in enumerate(checked):
+                    if findings is not None and findings[i]:
+                        res.findings = merge_findings(list(findings[i]), res.findings)
+                    kind = catalog.kinds.get(res.kind)
+                    if kind is None or (skip_invalid and not res.ok):
+                        results.append(AddResult(None, None, res.findings))
+                        continue
+                    client_id = next(ids)
+                    state = st.READY if res.ok and ready else st.DRAFT
+                    rows.append(self._row(kind, res, client_id, state, catalog.version, when, deadlines))
+                    results.append(AddResult(client_id, state, res.findings))
+                    if len(rows) == _CHUNK:
+                        out.put(rows)
+                        stored += len(rows)
+                        rows = []
+                if progress and progress(total, total) is False:
+                    raise Cancelled("已取消，没有保存任何记录。")
+                out.put(rows)
+                stored += len(rows)
+            if before_commit is not None:
+                before_commit(s, results)
+        log.info("added %d records (%d skipped) from %s", stored, len(items) - stored, source)
         return results
 
     def _row(self, kind: Kind, res: CheckResult, client_id: str, state: str, version: str, when,

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 
 from app.catalog.model import Kind
 from app.validation.findings import ERROR, WARNING, Finding
 from app.validation.normalize import nfkc
 
-_SPACE = re.compile(r"\s+")
 # Bracket variants that clerks use interchangeably in 文号: 〔〕 [] 【】 () (full-width forms fold under NFKC).
 _BRACKETS = str.maketrans({"[": "〔", "]": "〕", "【": "〔", "】": "〕", "(": "〔", ")": "〕"})
 
@@ -18,7 +16,7 @@ _BRACKETS = str.maketrans({"[": "〔", "]": "〕", "【": "〔", "】": "〕", "
 def doc_key(text: str | None) -> str | None:
     if not text:
         return None
-    key = _SPACE.sub("", nfkc(text)).translate(_BRACKETS)
+    key = "".join(nfkc(text).split()).translate(_BRACKETS)  # split() drops the whitespace that \s matches
     return key or None
 
 
@@ -42,13 +40,14 @@ def subject_key(kind: Kind, fields: dict[str, str], placeholder: str) -> str | N
 
 @dataclass
 class DuplicateIndex:
-    """Document numbers already taken, by kind: {(kind, doc_key): [(owner, subject_key, where)]}."""
+    """Document numbers already taken, by kind: {(kind, doc_key): [(owner, subject_key, where, n)]}.
+    `where` names the earlier record in a finding, formatted with n only when there is one."""
 
-    entries: dict[tuple[str, str], list[tuple[str, str | None, str]]] = field(default_factory=dict)
+    entries: dict[tuple[str, str], list[tuple[str, str | None, str, int]]] = field(default_factory=dict)
 
-    def add(self, kind: str, key: str | None, subject: str | None, owner: str, where: str) -> None:
+    def add(self, kind: str, key: str | None, subject: str | None, owner: str, where: str, n: int = 0) -> None:
         if key:
-            self.entries.setdefault((kind, key), []).append((owner, subject, where))
+            self.entries.setdefault((kind, key), []).append((owner, subject, where, n))
 
     def check(self, kind: Kind, key: str | None, subject: str | None, owner: str | None) -> list[Finding]:
         if not key:
@@ -56,13 +55,13 @@ class DuplicateIndex:
         code = kind.doc_number_field
         label = kind.label_of(code)
         same_subject, other_subject = None, None
-        for other_owner, other_key, where in self.entries.get((kind.id, key), ()):
+        for other_owner, other_key, where, n in self.entries.get((kind.id, key), ()):
             if owner is not None and other_owner == owner:
                 continue  # editing a record never conflicts with itself
             if subject is not None and other_key == subject:
-                same_subject = same_subject or where
+                same_subject = same_subject or where.format(n=n)
             else:
-                other_subject = other_subject or where
+                other_subject = other_subject or where.format(n=n)
         if same_subject:
             return [Finding(code, ERROR, "duplicate_record",
                             f"「{label}」与{same_subject}重复（同一文书号、同一行政相对人），同一决定不能重复报送；"

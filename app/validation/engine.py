@@ -3,18 +3,24 @@ catalog (and calendar) so that checking 100,000 records does no per-record set-u
 
 from __future__ import annotations
 
-import gc
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from app.catalog.model import Catalog, Kind
 from app.clock import today as local_today
+from app.gc_pause import pause_gc, resume_gc
 from app.validation.blacklist import BlacklistIndex
 from app.validation.duplicates import DuplicateIndex, doc_key, subject_key
 from app.validation.fields import FieldChecker
 from app.validation.findings import ERROR, Finding
-from app.validation.normalize import Normalizer
+from app.validation.normalize import Normalizer, to_text
 from app.validation.rules import RuleContext, compile_rules
+
+# Distinct values remembered per field and batch: enough for a bureau's codes, categories and dates;
+# a column of unique values (names, decision texts) stops being remembered once it reaches this.
+_MEMO_LIMIT = 5000
+_NO_FIELDS: dict[str, str] = {}  # what a value-only check is given for "the other fields"
 
 
 @dataclass(slots=True)
@@ -51,18 +57,18 @@ class KindValidator:
         ctx = RuleContext(catalog, kind, calendar)
         self.rules = compile_rules(ctx, kind.rules)
         self.overrides = catalog.severity_overrides
+        # Fields whose normalised value and findings follow from the value alone (and today's date).
+        # A batch repeats such values all the time (the bureau's own name and code on every row, a
+        # few categories, dates, fine amounts, legal bases), so each is worked out once per batch.
+        self._value_only = frozenset(code for code, c in self.checkers.items() if c.value_only)
+        self._uscc_fields = frozenset(code for code, c in self.checkers.items() if c.f.type == "U")
+        self._memo: dict[str, dict[str, tuple[str, tuple[Finding, ...], tuple[Finding, ...]]]] = {}
+        self._memo_today: date | None = None
 
     def validate(self, fields: dict[str, str], today: date) -> list[Finding]:
         """Findings for already-normalised fields, in catalog field order, then record rules."""
-        findings: list[Finding] = []
-        overrides = self.overrides
-        append = findings.append
-        if overrides:
-            def emit(code, severity, rule, message):
-                append(Finding(code, overrides.get(rule, severity), rule, message))
-        else:
-            def emit(code, severity, rule, message):
-                append(Finding(code, severity, rule, message))
+        found: list[Finding] = []
+        emit = self._emitter(found)
         checkers = self.checkers
         length_only = self.length_only
         for code, value in fields.items():
@@ -74,26 +80,104 @@ class KindValidator:
             checker = checkers.get(code)
             if checker is not None:
                 checker.check_value(value, fields, today, emit)
-        for code, checker in self.required:
-            if code not in fields:
-                checker.missing(emit)
-        if len(findings) > 1:
-            order = self.order
-            findings.sort(key=lambda f: order.get(f.field, -1))
-        for rule in self.rules:
-            rule(fields, today, emit)
-        if self.blacklist is not None:
-            findings.extend(self.blacklist.findings(self.kind, fields, self.catalog.placeholder_uscc, today))
-        return findings
+        return self._finish(fields, found, today)
 
     def check(self, raw: dict[str, object], today: date) -> CheckResult:
-        fields, notes = self.normalizer.normalize(raw)
-        findings = self.validate(fields, today)
+        """Normalise and validate one record. The same findings, in the same order, as
+        normalize() followed by validate(); values seen before in this batch are not worked out again."""
+        if today != self._memo_today:
+            self._memo = {code: {} for code in self._value_only}
+            self._memo_today = today
+        memo = self._memo
+        fields: dict[str, str] = {}
+        notes: list[Finding] = []
+        found: list[Finding] = []  # of single fields; sorted into catalog order below
+        later: list[str] = []  # fields whose checks read other fields: run once all are normalised
+        value_of = self.normalizer.value_of
+        for code, value in raw.items():
+            text = value if type(value) is str else to_text(value)
+            if not text:
+                continue
+            seen = memo.get(code)
+            if seen is not None:
+                hit = seen.get(text)
+                if hit is not None:
+                    norm, n, f = hit
+                    fields[code] = norm
+                    if n:
+                        notes.extend(n)
+                    if f:
+                        found.extend(f)
+                    continue
+            own: list[Finding] = []
+            norm = value_of(code, text, own)
+            if norm is None:  # not a field of this kind (a note says so)
+                notes.extend(own)
+                continue
+            if own:
+                notes.extend(own)
+            if not norm:
+                continue
+            fields[code] = norm
+            if seen is None or (code in self._uscc_fields and norm == self.catalog.placeholder_uscc):
+                later.append(code)  # the placeholder code is allowed or not by the subject's category
+                continue
+            checked = self._check_field(code, norm, today)
+            if len(seen) < _MEMO_LIMIT:
+                seen[text] = (norm, tuple(own), tuple(checked))
+            found.extend(checked)
+        if later:
+            emit = self._emitter(found)
+            checkers = self.checkers
+            for code in later:
+                checkers[code].check_value(fields[code], fields, today, emit)
+        findings = self._finish(fields, found, today)
         if notes:
             findings = notes + findings
         return CheckResult(self.kind.id, fields, findings,
                            doc_key(fields.get(self.kind.doc_number_field)),
                            subject_key(self.kind, fields, self.catalog.placeholder_uscc))
+
+    def forget(self) -> None:
+        """Drop the values remembered during a batch."""
+        self._memo = {}
+        self._memo_today = None
+
+    def _emitter(self, into: list[Finding]):
+        append = into.append
+        overrides = self.overrides
+        if overrides:
+            def emit(code, severity, rule, message):
+                append(Finding(code, overrides.get(rule, severity), rule, message))
+        else:
+            def emit(code, severity, rule, message):
+                append(Finding(code, severity, rule, message))
+        return emit
+
+    def _check_field(self, code: str, value: str, today: date) -> list[Finding]:
+        out: list[Finding] = []
+        limit = self.length_only.get(code)
+        if limit is not None:
+            if len(value) > limit:
+                self.checkers[code].too_long(value, self._emitter(out))
+        else:
+            self.checkers[code].check_value(value, _NO_FIELDS, today, self._emitter(out))
+        return out
+
+    def _finish(self, fields: dict[str, str], found: list[Finding], today: date) -> list[Finding]:
+        """Required fields, catalog order, record rules and the blacklist, after the single fields."""
+        emit = self._emitter(found)
+        for code, checker in self.required:
+            if code not in fields:
+                checker.missing(emit)
+        if len(found) > 1:
+            order = self.order
+            found.sort(key=lambda f: order.get(f.field, -1))
+        for rule in self.rules:
+            rule(fields, today, emit)
+        if self.blacklist is not None:
+            found.extend(self.blacklist.findings(self.kind, fields, self.catalog.placeholder_uscc, today))
+        return found
 
 
 class Validator:
@@ -123,32 +207,32 @@ class Validator:
                                                           f"记录类别“{str(kind_id)[:30]}”不在数据目录中，应为：{known}。")])
         return kv.check(raw, today or local_today())
 
-    def check_batch(self, items: list[tuple[str, dict[str, object]]], existing: DuplicateIndex | None = None,
+    def check_batch(self, items: Iterable[tuple[str, dict[str, object]]], existing: DuplicateIndex | None = None,
                     today: date | None = None, owners: list[str | None] | None = None,
                     where: str = "本批第 {n} 条") -> list[CheckResult]:
         """Check records together: each also against the ones before it and the `existing` index
         (records already in the queue). `owners` names records being edited so they never clash with
         themselves."""
+        return list(self.iter_batch(items, existing, today, owners, where))
+
+    def iter_batch(self, items: Iterable[tuple[str, dict[str, object]]], existing: DuplicateIndex | None = None,
+                   today: date | None = None, owners: list[str | None] | None = None,
+                   where: str = "本批第 {n} 条") -> Iterator[CheckResult]:
+        """check_batch, one result at a time: a caller can store each part while the next is checked."""
         today = today or local_today()
         index = existing if existing is not None else DuplicateIndex()
-        results: list[CheckResult] = []
-        # Many small objects are created and all kept: the cyclic GC would rescan them again and
-        # again for nothing (there are no cycles here), so it waits until the batch is done.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
+        catalog_kinds = self.catalog.kinds
+        pause_gc()  # many small objects, all kept, no cycles (app/gc_pause.py)
         try:
-            self._check_all(items, index, today, owners, where, results)
+            for i, (kind_id, raw) in enumerate(items):
+                result = self.check(kind_id, raw, today)
+                kind = catalog_kinds.get(result.kind)
+                owner = owners[i] if owners else None
+                if kind is not None:
+                    result.findings.extend(index.check(kind, result.doc_key, result.subject_key, owner))
+                    index.add(kind.id, result.doc_key, result.subject_key, owner or f"#{i}", where, i + 1)
+                yield result
         finally:
-            if gc_was_enabled:
-                gc.enable()
-        return results
-
-    def _check_all(self, items, index, today, owners, where, results) -> None:
-        for i, (kind_id, raw) in enumerate(items):
-            result = self.check(kind_id, raw, today)
-            kind = self.catalog.kinds.get(result.kind)
-            owner = owners[i] if owners else None
-            if kind is not None:
-                result.findings.extend(index.check(kind, result.doc_key, result.subject_key, owner))
-                index.add(kind.id, result.doc_key, result.subject_key, owner or f"#{i}", where.format(n=i + 1))
-            results.append(result)
+            for kv in self._kinds.values():
+                kv.forget()
+            resume_gc()

@@ -67,6 +67,9 @@ class FieldChecker:
         # Text whose only check is its length: the validator checks it inline, without a call.
         self.length_only = (f.type in ("S", "T") and not f.checks and not f.pii_scan and not f.code_list
                             and f.length is not None)
+        # What check_value finds depends on the value (and today's date) alone; for 统一社会信用代码
+        # except the placeholder, which the subject's category allows or not.
+        self.value_only = self.lists_by is None and self.id_type_field is None
 
     # -- entry point --------------------------------------------------------------------------
     def too_long(self, value: str, emit: Emit) -> None:

@@ -191,29 +191,31 @@ class Normalizer:
         """Raw values by field code -> (non-empty canonical values, notes about conversions)."""
         out: dict[str, str] = {}
         notes: list[Finding] = []
-        fns = self._fns
         plain = self._plain
         for code, value in raw.items():
             text = value if type(value) is str else to_text(value)
             if not text:
                 continue
-            if code in plain:  # the common case, inlined: text that only needs NFKC and trimming
-                text = nfkc(text).strip()
-                if text:
-                    out[code] = text
-                continue
-            fn = fns.get(code)
-            if fn is None:
-                notes.append(Finding(None, WARNING, "unknown_field",
-                                     f"字段代码 {clean(str(code))[:40]} 不在数据目录「{self.kind.label}」中，已忽略。"))
-                continue
-            text = fn(text, notes)
+            # The common case inlined: text that only needs NFKC and trimming.
+            text = nfkc(text).strip() if code in plain else self.value_of(code, text, notes)
             if text:
                 out[code] = text
         return out, notes
 
     def value(self, f: Field, text: str, notes: list[Finding]) -> str:
         return self._fns[f.code](text, notes)
+
+    def value_of(self, code: str, text: str, notes: list[Finding]) -> str | None:
+        """One raw text by field code, as normalize() treats it; None (and a note) for a code the
+        kind does not have."""
+        if code in self._plain:
+            return nfkc(text).strip()
+        fn = self._fns.get(code)
+        if fn is None:
+            notes.append(Finding(None, WARNING, "unknown_field",
+                                 f"字段代码 {clean(str(code))[:40]} 不在数据目录「{self.kind.label}」中，已忽略。"))
+            return None
+        return fn(text, notes)
 
     def _prepare(self, f: Field):
         if f.identifier:

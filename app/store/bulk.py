@@ -1,0 +1,155 @@
+"""Writing many rows inside a session's transaction without making the caller wait for SQLite.
+
+Storing 100,000 records costs SQLite a few seconds (the table's pages, seven indexes, the audit
+rows), about as long as checking them costs Python. The two can run side by side: the caller puts
+each chunk of rows into a staging table in memory (no indexes, quick), and a helper thread moves it
+into the real tables with one INSERT … SELECT. SQLite releases the GIL for the whole of that
+statement, so the pages and indexes are written on a second core while the caller checks the next
+chunk. It stays one transaction on one connection: a failure or a cancel anywhere rolls all of it
+back. The connection is only ever used by one thread at a time (the caller waits until the helper
+is idle before it stages the next chunk).
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+from collections.abc import Sequence
+
+import orjson
+from sqlalchemy import JSON, Table
+from sqlalchemy.exc import DBAPIError
+
+STAGE = "creditdesk_stage"  # the staging table, in the connection's temp database
+
+
+def json_text(value: object) -> str:
+    """Compact JSON with Chinese kept as UTF-8 rather than \\uXXXX escapes (a third of the bytes to
+    write). orjson: half the time of the standard encoder on 100,000 records' fields and findings
+    (0.6 s of an import of 100,000 rows); the same text for the str, int, None, list and dict values stored."""
+    return orjson.dumps(value).decode()
+
+
+def converters(table: Table, columns: Sequence[str], dialect) -> list:
+    """Per column: the function that turns a Python value into what SQLite stores, or None.
+
+    The values stored are those the ORM would store (JSON as JSON text, times as SQLAlchemy writes
+    them), so the ORM reads the rows back unchanged; converted once per column type, not per row."""
+    out = []
+    for name in columns:
+        type_ = table.c[name].type
+        if isinstance(type_, JSON):
+            out.append(json_text)
+        else:
+            # The dialect's own type: for SQLite, DateTime becomes text in SQLAlchemy's format (the
+            # generic type has no processor, and sqlite3's deprecated adapter writes another format).
+            proc = type_.dialect_impl(dialect).bind_processor(dialect)
+            out.append(functools.lru_cache(maxsize=16)(proc) if proc is not None else None)
+    return out
+
+
+def prepare(rows: Sequence[Sequence], convert: list) -> list[tuple]:
+    active = [(i, fn) for i, fn in enumerate(convert) if fn is not None]
+    prepared = []
+    for row in rows:
+        values = list(row)
+        for i, fn in active:
+            if values[i] is not None or fn is json_text:
+                values[i] = fn(values[i])
+        prepared.append(tuple(values))
+    return prepared
+
+
+class BulkInsert:
+    """Rows of `table` (values in the order of `columns`), written in the session's transaction.
+
+    `then` are statements run after each chunk has been moved, reading the chunk from the staging
+    table `temp.creditdesk_stage` (the audit event of each new record, for instance), each with its
+    parameters. Use as a context manager; put() the rows in chunks. Leaving the block with an
+    exception stops the helper first, so the caller's rollback finds the connection idle."""
+
+    def __init__(self, session, table: Table, columns: Sequence[str],
+                 then: Sequence[tuple[str, dict]] = ()):
+        self.conn = session.connection()
+        self.raw = self.conn.connection.dbapi_connection
+        self.table = table
+        self.columns = tuple(columns)
+        self.then = list(then)
+        # Columns left out get their model defaults, as the ORM would give them.
+        self.extra = [c for c in table.c if c.name not in self.columns and c.default is not None
+                      and c.default.is_scalar]
+        self.convert = converters(table, self.columns, self.conn.dialect)
+        self._go = threading.Semaphore(0)  # the helper has a chunk to move (or is told to stop)
+        self._idle = threading.Semaphore(1)  # the helper is not using the connection
+        self._stop = False
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> BulkInsert:
+        cols = ", ".join(self.columns)
+        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{STAGE}")
+        self.conn.exec_driver_sql(f"CREATE TEMP TABLE {STAGE} AS SELECT {cols} FROM {self.table.name} WHERE 0")
+        names = [*self.columns, *(c.name for c in self.extra)]
+        defaults = [self._literal(c.default.arg) for c in self.extra]
+        self._stage_sql = f"INSERT INTO temp.{STAGE} ({cols}) VALUES ({', '.join('?' * len(self.columns))})"
+        self._move_sql = (f"INSERT INTO {self.table.name} ({', '.join(names)}) "
+                          f"SELECT {', '.join([*self.columns, *defaults])} FROM temp.{STAGE} ORDER BY rowid")
+        self._thread = threading.Thread(target=self._run, name="creditdesk-bulk-insert", daemon=True)
+        self._thread.start()
+        return self
+
+    def _literal(self, value: object) -> str:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise TypeError(f"unsupported default {value!r}")
+        return repr(value) if not isinstance(value, str) else "'" + value.replace("'", "''") + "'"
+
+    def put(self, rows: Sequence[Sequence]) -> None:
+        """Stage a chunk (the caller's thread) and hand it to the helper."""
+        if not rows:
+            return
+        prepared = prepare(rows, self.convert)
+        self._idle.acquire()
+        if self._error is not None:
+            self._idle.release()
+            raise self._error
+        try:
+            self.conn.exec_driver_sql(self._stage_sql, prepared)
+        except BaseException:
+            self._idle.release()
+            raise
+        self._go.release()
+
+    def _run(self) -> None:
+        statements = [(self._move_sql, ()), *self.then, (f"DELETE FROM temp.{STAGE}", ())]
+        while True:
+            self._go.acquire()
+            if self._stop:
+                return
+            sql = ""
+            try:
+                if self._error is None:
+                    for sql, params in statements:
+                        self.raw.execute(sql, params)
+            except sqlite3.Error as exc:  # handed to the caller's thread at its next put() or at the end
+                # As SQLAlchemy would have raised it, so that the store turns a full disk into its message.
+                self._error = DBAPIError.instance(sql, None, exc, sqlite3.Error)
+            except BaseException as exc:
+                self._error = exc
+            finally:
+                self._idle.release()
+
+    def _finish_helper(self) -> None:
+        self._idle.acquire()  # wait until the last chunk is moved
+        self._stop = True
+        self._go.release()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._finish_helper()
+        if exc_type is not None:
+            return  # the caller's rollback drops the staging table with everything else
+        if self._error is not None:
+            raise self._error
+        self.conn.exec_driver_sql(f"DROP TABLE temp.{STAGE}")
