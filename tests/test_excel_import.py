@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.excel import ImportOptions, ImportRefused, import_file
 from app.excel.history import history
 from app.excel.report import write_error_report
+from app.privacy import mask_id
 from app.queue.service import Cancelled
 from app.store.models import AuditEvent, ImportHistory, Record
 from tests import factories
@@ -192,13 +193,21 @@ def test_error_report_is_for_fixing_and_importing_again(ctx, tmp_path):
     data = list(ws.iter_rows(min_row=2, values_only=True))
     assert [r[-1] for r in data] == [4, 5]
     zjhm = ws.cell(row=2, column=col("CF_XDR_ZJHM") + 1)
-    assert zjhm.value == wrong_id  # the original value, to be corrected in place
+    assert zjhm.value == mask_id(wrong_id)  # masked as in every report (domain.md §12)
     assert zjhm.fill.fgColor.rgb.endswith("FFC7CE") and "校验位" in zjhm.comment.text
+    assert "脱敏" in zjhm.comment.text
     assert ws.cell(row=3, column=col("CF_JDRQ") + 1).value == datetime(2026, 11, 20, 10, 30)
     assert ws.cell(row=3, column=col("CF_CFJGDM") + 1).data_type == "s"  # never a formula
     findings_text = "\n".join(str(r[-2]) for r in data) + "\n".join(
         c.comment.text for row in ws.iter_rows() for c in row if c.comment)
     assert wrong_id not in findings_text and wrong_id[:10] not in findings_text
+    cells = [str(c.value) for row in ws.iter_rows() for c in row]
+    assert wrong_id not in cells and person["CF_XDR_ZJHM"] not in cells
+    assert any("脱敏" in str(r[3]) for r in wb["问题汇总"].iter_rows(values_only=True))
+
+    # Imported again as it is, the masked number is an error that asks for the full number.
+    unchanged = import_file(ctx, out, ImportOptions(dry_run=True))
+    assert ("CF_XDR_ZJHM", "id_masked") in {(i.field, i.rule) for i in errors_of(unchanged)}
     assert "第 4 行 M 列" in data[0][-2] and "[错误]" in data[0][-2]
     summary = [r for r in wb["问题汇总"].iter_rows(values_only=True)]
     assert any(r[0] == "id_checksum" for r in summary)

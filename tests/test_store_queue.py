@@ -253,6 +253,9 @@ def test_a_large_batch_is_stored_in_order_with_an_audit_event_each(ctx):
             "SELECT client_id, actor, action, old_state, new_state, detail, at FROM audit_events ORDER BY id").all()
         created = conn.exec_driver_sql("SELECT created_at, updated_at FROM records LIMIT 1").one()
         temp = conn.exec_driver_sql("SELECT count(*) FROM temp.sqlite_schema").scalar()
+        types = conn.exec_driver_sql("SELECT DISTINCT typeof(fields), typeof(findings), typeof(platform_message), "
+                                     "typeof(revision), typeof(catalog_version) FROM records").all()
+    assert types == [("text", "text", "text", "integer", "text")]  # JSON as text, never as a blob
     assert ids == [r.client_id for r in results] and len(set(ids)) == len(items)
     assert [e[0] for e in events] == ids
     assert {e[1:6] for e in events} == {("clerk", "create", None, "ready", '{"source":"excel:x.xlsx"}')}

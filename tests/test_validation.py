@@ -563,3 +563,15 @@ def test_fast_nfkc_equals_unicodedata_nfkc():
         assert nfkc(s) == unicodedata.normalize("NFKC", s)
 
     same()
+
+    # Long texts with the full-width punctuation the quick path replaces first, next to combining
+    # marks, compatibility characters and Hangul that the later steps must still get right.
+    tricky = hst.sampled_from(list("，（）：；！？。、") + ["́", "̣", "゙", "ｶ", "ﾞ", "Ａ", "①", "ā", "가",
+                                                       "ᄀ", "ᅡ", "中", "a", " ", "　"])
+
+    @settings(max_examples=500, deadline=None)
+    @given(hst.lists(tricky | hst.characters(), min_size=16, max_size=80).map("".join))
+    def same_long(s):
+        assert nfkc(s) == unicodedata.normalize("NFKC", s)
+
+    same_long()

@@ -2,8 +2,10 @@
 columns, each faulty cell highlighted and commented, and a findings column. The clerk corrects this
 file and imports it directly (the findings column is recognised and not imported).
 
-The values stay as the clerk typed them (the report is for re-import); the findings texts never
-contain an ID number (the validator and the readers name fields, not values).
+Values stay as the clerk typed them, except personal ID numbers: an error report is a report, and
+domain.md §12 masks those in every report and export (361102********1234). A masked number that
+comes back in an import is an error that asks for the full number (FieldChecker), so nothing
+masked is ever stored. The findings texts never contain an ID number.
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ from app.excel.cells import column_letter
 from app.excel.importer import REPORT_COLUMN, ROW_COLUMN, ImportResult
 from app.excel.issues import Issue
 from app.files import save_workbook
+from app.privacy import mask_id
 from app.validation.findings import ERROR
+from app.validation.normalize import to_text
 
 ERROR_FILL = PatternFill("solid", fgColor="FFC7CE")
 WARNING_FILL = PatternFill("solid", fgColor="FFEB9C")
 HEADER_FONT = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 AUTHOR = "CreditDesk"
+MASKED_NOTE = "[提示] 证件号码已按规定脱敏显示，再次导入前请填写完整号码。"
 
 
 def _tag(i: Issue) -> str:
@@ -62,6 +67,7 @@ def write_error_report(result: ImportResult, out: str | Path) -> int:
         if i.row is not None and i.row in result.row_ok:
             by_row[i.row].append(i)
     text_columns = {c.index for c in result.columns if c.field.identifier or c.field.type in ("U", "S", "E", "M")}
+    personal = {c.index for c in result.columns if c.field.personal_id}
     width = max([result.col0 + len(result.header)] + [result.col0 + len(b.values or []) for b in result.kept])
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("错误行")
@@ -85,12 +91,16 @@ def write_error_report(result: ImportResult, out: str | Path) -> int:
         values += [None] * (width - len(values))
         cells = []
         for c, v in enumerate(values):
-            cell = _cell(ws, None if v == "" else v, text=c in text_columns)
+            masked = c in personal and v not in ("", None)
+            cell = _cell(ws, mask_id(to_text(v)) if masked else (None if v == "" else v), text=c in text_columns)
             here = at.get(column_letter(c))
+            notes = [f"[{_tag(i)}] {i.message}" for i in here or ()]
+            if masked:
+                notes.append(MASKED_NOTE)
             if here:
                 cell.fill = ERROR_FILL if any(i.severity == ERROR for i in here) else WARNING_FILL
-                note = "\n".join(f"[{_tag(i)}] {i.message}" for i in here)
-                cell.comment = Comment(ILLEGAL_CHARACTERS_RE.sub("", note), AUTHOR, width=320, height=160)
+            if notes:
+                cell.comment = Comment(ILLEGAL_CHARACTERS_RE.sub("", "\n".join(notes)), AUTHOR, width=320, height=160)
             cells.append(cell)
         summary = _cell(ws, "\n".join(f"[{_tag(i)}] {i.where}：{i.message}" for i in issues))
         summary.alignment = WRAP
@@ -111,6 +121,7 @@ def _summary_sheet(wb: Workbook, result: ImportResult) -> None:
     ws.append([f"文件：{result.file}", None, None, f"工作表「{result.sheet or ''}」，表头在第 {result.header_row} 行"])
     ws.append([f"数据行 {result.rows}", f"通过 {result.valid}", f"有错误 {result.invalid}",
                "本报告只列出有错误的行。修改“错误行”工作表中标红的单元格后，可以直接导入本文件；"
+               "证件号码按规定脱敏显示（如 361102********1234），导入前请在这些单元格中填写完整号码。"
                "如果这些行已作为草稿导入，请在程序中修改草稿，不要再次导入。"])
     ws.append([])
     ws.append(["规则", "类型", "次数", "说明（第一例）"])

@@ -92,15 +92,14 @@ def _reporting(items: Iterable, progress: Progress | None, total: int):
         yield item
 
 
+# What differs from one new record to the next; the rest is the same for a whole batch (add()).
 _RECORD_COLUMNS = (
-    "client_id", "kind", "state", "revision", "accepted_revision", "fields", "catalog_version", "subject_name",
-    "subject_key", "doc_number", "doc_key", "decision_date", "deadline", "findings", "error_count",
-    "warning_count", "platform_id", "platform_message", "first_received_at", "edited_while_sending",
-    "pending_action", "withdraw_reason", "created_at", "updated_at",
+    "client_id", "kind", "state", "fields", "subject_name", "subject_key", "doc_number", "doc_key",
+    "decision_date", "deadline", "findings", "error_count", "warning_count",
 )
 # The "create" event of each record just moved in from the staging table (app/store/bulk.py).
 _CREATE_AUDIT = ("INSERT INTO audit_events (client_id, at, actor, action, old_state, new_state, detail) "
-                 "SELECT client_id, created_at, :actor, 'create', NULL, state, :detail FROM temp.{stage} ORDER BY rowid")
+                 "SELECT client_id, :same_created_at, :actor, 'create', NULL, state, :detail FROM temp.{stage} ORDER BY rowid")
 _CHUNK = 4000  # records checked while the previous chunk is written
 
 
@@ -186,7 +185,11 @@ class QueueService:
             checked = self.validator.iter_batch(_reporting(items, progress, total), self.duplicate_index(s),
                                                 today_ or today(), where=where)
             with contextlib.closing(checked), _large_cache(s, total), \
-                    BulkInsert(s, Record.__table__, _RECORD_COLUMNS, then=[audit]) as out:
+                    BulkInsert(s, Record.__table__, _RECORD_COLUMNS, then=[audit], same={
+                        "revision": 1, "accepted_revision": 0, "catalog_version": catalog.version,
+                        "platform_id": None, "platform_message": None, "first_received_at": None,
+                        "edited_while_sending": 0, "pending_action": "create", "withdraw_reason": None,
+                        "created_at": when, "updated_at": when}) as out:
                 rows: list[tuple] = []
                 for i, res in enumerate(checked):
                     if findings is not None and findings[i]:
@@ -197,7 +200,7 @@ class QueueService:
                         continue
                     client_id = next(ids)
                     state = st.READY if res.ok and ready else st.DRAFT
-                    rows.append(self._row(kind, res, client_id, state, catalog.version, when, deadlines))
+                    rows.append(self._row(kind, res, client_id, state, deadlines))
                     results.append(AddResult(client_id, state, res.findings))
                     if len(rows) == _CHUNK:
                         out.put(rows)
@@ -212,8 +215,7 @@ class QueueService:
         log.info("added %d records (%d skipped) from %s", stored, len(items) - stored, source)
         return results
 
-    def _row(self, kind: Kind, res: CheckResult, client_id: str, state: str, version: str, when,
-             deadlines: dict) -> tuple:
+    def _row(self, kind: Kind, res: CheckResult, client_id: str, state: str, deadlines: dict) -> tuple:
         # In the order of _RECORD_COLUMNS. A batch holds a few hundred distinct decision dates.
         fields = res.fields
         key = (kind.id, fields.get(kind.decision_date_field) or "")
@@ -222,10 +224,10 @@ class QueueService:
             found = deadlines[key] = self._deadline(kind, fields)
         decision, deadline = found
         return (
-            client_id, kind.id, state, 1, 0, fields, version, fields.get(kind.subject["name"]), res.subject_key,
+            client_id, kind.id, state, fields, fields.get(kind.subject["name"]), res.subject_key,
             fields.get(kind.doc_number_field), res.doc_key, decision, deadline,
             [{"field": f.field, "severity": f.severity, "rule": f.rule, "message": f.message} for f in res.findings],
-            res.errors, res.warnings, None, None, None, 0, "create", None, when, when,
+            res.errors, res.warnings,
         )
 
     # -- change -------------------------------------------------------------------------------------

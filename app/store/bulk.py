@@ -50,36 +50,45 @@ def converters(table: Table, columns: Sequence[str], dialect) -> list:
 
 
 def prepare(rows: Sequence[Sequence], convert: list) -> list[tuple]:
-    active = [(i, fn) for i, fn in enumerate(convert) if fn is not None]
+    """Rows as SQLite stores them. JSON is staged as UTF-8 bytes (orjson's own output) and turned
+    into text by the move (CAST … AS TEXT), which spares a decode and an encode per value."""
+    active = [(i, orjson.dumps if fn is json_text else fn, fn is json_text) for i, fn in enumerate(convert)
+              if fn is not None]
     prepared = []
     for row in rows:
         values = list(row)
-        for i, fn in active:
-            if values[i] is not None or fn is json_text:
+        for i, fn, always in active:
+            if always or values[i] is not None:
                 values[i] = fn(values[i])
         prepared.append(tuple(values))
     return prepared
 
 
 class BulkInsert:
-    """Rows of `table` (values in the order of `columns`), written in the session's transaction.
+    """Rows of `table` written in the session's transaction: `columns` vary from row to row (each
+    row's values in that order), `same` holds the values every row shares (bound once to the move).
 
     `then` are statements run after each chunk has been moved, reading the chunk from the staging
     table `temp.creditdesk_stage` (the audit event of each new record, for instance), each with its
-    parameters. Use as a context manager; put() the rows in chunks. Leaving the block with an
+    parameters and the shared values as :same_<column>. Use as a context manager; put() the rows in chunks. Leaving the block with an
     exception stops the helper first, so the caller's rollback finds the connection idle."""
 
-    def __init__(self, session, table: Table, columns: Sequence[str],
+    def __init__(self, session, table: Table, columns: Sequence[str], same: dict[str, object] | None = None,
                  then: Sequence[tuple[str, dict]] = ()):
         self.conn = session.connection()
         self.raw = self.conn.connection.dbapi_connection
         self.table = table
         self.columns = tuple(columns)
         self.then = list(then)
+        same = dict(same or {})
         # Columns left out get their model defaults, as the ORM would give them.
-        self.extra = [c for c in table.c if c.name not in self.columns and c.default is not None
-                      and c.default.is_scalar]
-        self.convert = converters(table, self.columns, self.conn.dialect)
+        for c in table.c:
+            if c.name not in self.columns and c.name not in same and c.default is not None and c.default.is_scalar:
+                same[c.name] = c.default.arg
+        dialect = self.conn.dialect
+        self.same = {name: (fn(value) if fn is not None and (value is not None or fn is json_text) else value)
+                     for (name, value), fn in zip(same.items(), converters(table, list(same), dialect), strict=True)}
+        self.convert = converters(table, self.columns, dialect)
         self._go = threading.Semaphore(0)  # the helper has a chunk to move (or is told to stop)
         self._idle = threading.Semaphore(1)  # the helper is not using the connection
         self._stop = False
@@ -90,19 +99,16 @@ class BulkInsert:
         cols = ", ".join(self.columns)
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{STAGE}")
         self.conn.exec_driver_sql(f"CREATE TEMP TABLE {STAGE} AS SELECT {cols} FROM {self.table.name} WHERE 0")
-        names = [*self.columns, *(c.name for c in self.extra)]
-        defaults = [self._literal(c.default.arg) for c in self.extra]
+        taken = [f"CAST({name} AS TEXT)" if fn is json_text else name
+                 for name, fn in zip(self.columns, self.convert, strict=True)]
+        self._same_params = {f"same_{name}": v for name, v in self.same.items()}
         self._stage_sql = f"INSERT INTO temp.{STAGE} ({cols}) VALUES ({', '.join('?' * len(self.columns))})"
-        self._move_sql = (f"INSERT INTO {self.table.name} ({', '.join(names)}) "
-                          f"SELECT {', '.join([*self.columns, *defaults])} FROM temp.{STAGE} ORDER BY rowid")
+        self._move_sql = (f"INSERT INTO {self.table.name} ({', '.join([*self.columns, *self.same])}) "
+                          f"SELECT {', '.join([*taken, *(':' + k for k in self._same_params)])} "
+                          f"FROM temp.{STAGE} ORDER BY rowid")
         self._thread = threading.Thread(target=self._run, name="creditdesk-bulk-insert", daemon=True)
         self._thread.start()
         return self
-
-    def _literal(self, value: object) -> str:
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise TypeError(f"unsupported default {value!r}")
-        return repr(value) if not isinstance(value, str) else "'" + value.replace("'", "''") + "'"
 
     def put(self, rows: Sequence[Sequence]) -> None:
         """Stage a chunk (the caller's thread) and hand it to the helper."""
@@ -121,7 +127,10 @@ class BulkInsert:
         self._go.release()
 
     def _run(self) -> None:
-        statements = [(self._move_sql, ()), *self.then, (f"DELETE FROM temp.{STAGE}", ())]
+        # The `then` statements may use the shared values too, as :same_<column>.
+        statements = [(self._move_sql, self._same_params),
+                      *((sql, {**self._same_params, **params}) for sql, params in self.then),
+                      (f"DELETE FROM temp.{STAGE}", ())]
         while True:
             self._go.acquire()
             if self._stop:

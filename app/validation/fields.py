@@ -88,6 +88,11 @@ class FieldChecker:
     def check_value(self, value: str, fields: dict[str, str], today: date, emit: Emit) -> None:
         f = self.f
         t = f.type
+        if f.personal_id and "*" in value:
+            # A number copied from a list, an export or an error report, masked there (domain.md §12).
+            emit(f.code, ERROR, "id_masked",
+                 f"{self.label}是脱敏显示的号码（含“*”），不能报送。请填写完整的证件号码。")
+            return
         if t == "D":
             self._date(value, today, emit)
             return

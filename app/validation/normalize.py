@@ -73,6 +73,8 @@ def _compatibility_map() -> tuple[re.Pattern[str], dict[str, str]]:
 
 _COMPAT, _COMPAT_MAP = _compatibility_map()
 _compat_get = _COMPAT_MAP.__getitem__
+# The full-width punctuation of Chinese prose, by far the commonest reason a text is not NFKC.
+_FREQUENT = tuple((c, _COMPAT_MAP[c]) for c in "，（）：；！？")
 
 
 def nfkc(text: str) -> str:
@@ -86,7 +88,13 @@ def nfkc(text: str) -> str:
         return text
     if len(text) < 16:  # a short value: the plain algorithm costs less than the substitution
         return _nfkc("NFKC", text)
-    quick = _COMPAT.sub(lambda m: _compat_get(m.group()), text)
+    quick = text
+    for wide, narrow in _FREQUENT:  # str.replace runs at memory speed; the regex below calls back per hit
+        if wide in quick:
+            quick = quick.replace(wide, narrow)
+    if _is_nfkc("NFKC", quick):
+        return quick
+    quick = _COMPAT.sub(lambda m: _compat_get(m.group()), quick)
     return quick if _is_nfkc("NFKC", quick) else _nfkc("NFKC", quick)
 
 
