@@ -126,6 +126,28 @@ def test_the_same_file_twice_needs_force(ctx, tmp_path):
     assert len(h1.sha256) == 64 and h1.sha256 == h2.sha256 and isinstance(h1.imported_at, datetime)
 
 
+def test_the_history_entry_is_kept_exactly_when_the_records_are(ctx, tmp_path):
+    """The history entry, the remembered column choices and the records are one transaction: when
+    the entry cannot be written (a trigger refuses it here), no record stays either, and the same
+    file imports normally afterwards."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.excel.history import remembered_choices
+
+    path = write_xlsx(tmp_path / "p.xlsx", table("penalty", 40))
+    with ctx.store.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON import_history "
+                             "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    with pytest.raises(IntegrityError):
+        import_file(ctx, path, ImportOptions(mapping={"备注": "BZ"}))
+    assert stored(ctx) == 0 and history(ctx.store) == []
+    assert remembered_choices(ctx.store, "penalty") == ({}, {})
+    with ctx.store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER refuse")
+    done = import_file(ctx, path)
+    assert done.imported == 40 and [h.imported for h in history(ctx.store)] == [40]
+
+
 def test_the_same_file_twice_on_the_command_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CREDITDESK_TODAY", TODAY)
     path = write_xlsx(tmp_path / "p.xlsx", table("penalty", 2))
