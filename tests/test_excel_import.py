@@ -283,7 +283,7 @@ def test_messy_workbook(ctx, tmp_path):
     result = import_file(ctx, path)
     assert (result.sheet, result.header_row, result.kind, result.rows) == ("11月", 3, "penalty", 7)
     got = [(i.row, i.column, i.rule) for i in result.issues if i.rule != "category_inferred"]
-    assert got == [(3, "A", "column_unknown"), (None, None, "older_format"), (3, "L", "amount_in_yuan"),
+    assert got == [(None, None, "older_format"), (3, "L", "amount_in_yuan"),  # 序号 (column A) is left alone
                    (6, "C", "number_lost_digits"), (6, None, "category_unknown")]
     assert len([i for i in result.issues if i.rule == "category_inferred"]) == 6
     assert (result.valid, result.invalid, result.imported) == (6, 1, 7)
@@ -296,3 +296,23 @@ def test_messy_workbook(ctx, tmp_path):
     assert recs["饶市监罚(2026)2号"].fields["CF_XDR_GSZC"] == "361100000012345"
     assert recs["饶市监罚(2026)3号"].state == "draft"
     assert recs["饶市监罚(2026)6号"].fields["CF_XDR_LB"] == "个体工商户"
+
+
+def test_row_numbers_total_rows_and_numbered_empty_rows_are_not_records(ctx, tmp_path):
+    """A bureau's sheet: a 序号 column, rows numbered in advance but left empty, and a 合计 row at
+    the end. Only the filled rows are records; the total row is named in a warning, 序号 is not."""
+    rows = table("penalty", 4)
+    amount = 1 + codes("penalty").index("CF_NR_FK")
+    header = ["序号", *rows[0]]
+    body = [[i + 1, *r] for i, r in enumerate(rows[1:])]
+    total = [None] * len(header)
+    total[0], total[amount] = "合 计", 0.9
+    subtotal = [None] * len(header)
+    subtotal[1] = "小计：4条"
+    numbered = [[n, *([None] * len(rows[0]))] for n in range(5, 40)]
+    path = write_xlsx(tmp_path / "p.xlsx", [header, *body, subtotal, total, *numbered],
+                      before=[["行政处罚信息汇总表"], ["填报单位：上饶市市场监督管理局"]])
+    result = import_file(ctx, path)
+    assert (result.rows, result.valid, result.imported) == (4, 4, 4) and stored(ctx) == 4
+    assert [(i.row, i.rule) for i in result.issues] == [(8, "total_row")]
+    assert "第 8 行、第 9 行" in result.issues[0].message

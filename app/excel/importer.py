@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], bool | None]  # (done, total) -> False to cancel
 REPORT_COLUMN = "校验结果"
 ROW_COLUMN = "原文件行号"
+ROW_NUMBER_HEADERS = frozenset({"序号", "行号", "no", "no."})
+# A row a bureau's sheet ends with (合计 12 条, 罚款合计 …): not a record.
+TOTAL_WORDS = frozenset({"合计", "总计", "小计", "累计", "共计"})
 
 
 @dataclass
@@ -389,6 +392,8 @@ def _column_issues(catalog: Catalog, kind: Kind, match: HeaderMatch, header_num:
         letter = column_letter(index)
         if text.strip() in (REPORT_COLUMN, ROW_COLUMN):
             continue  # our own error report, imported again after fixing
+        if normalize_header(text).lower() in ROW_NUMBER_HEADERS:
+            continue  # the sheet's own row numbers: nothing to import, nothing to report
         out.append(Issue(header_num, letter, None, WARNING, "column_unknown",
                          f"{letter} 列「{text.strip()[:40]}」不是「{kind.label}」的数据项，不会导入。"
                          f"如果它对应某个数据项，请把表头改为数据目录中的名称。"))
@@ -421,6 +426,8 @@ def _read(plan: _Plan, options: ImportOptions,
     limit = options.limits.max_rows
     unnamed = _unnamed_positions(plan)
     unnamed_hits: set[int] = set()
+    totals: list[int] = []
+    doc_field = plan.kind.doc_number_field
     try:
         def rows():
             yield from plan.rows
@@ -433,6 +440,9 @@ def _read(plan: _Plan, options: ImportOptions,
             row = build(num, values)
             if row is None:
                 continue
+            if _is_total_row(values, row.raw, doc_field):
+                totals.append(num)
+                continue
             if len(built) >= limit:
                 raise too_many_rows(plan.sheet.name, num, options.limits)
             if unnamed:
@@ -444,6 +454,10 @@ def _read(plan: _Plan, options: ImportOptions,
         # The sheet as loaded (a few hundred MB for 100,000 rows) is not needed once every row is read.
         plan.sheet.rows = iter(())
         plan.rows = []
+    if totals:
+        where = "、".join(f"第 {n} 行" for n in totals[:5]) + (f" 等 {len(totals)} 行" if len(totals) > 5 else "")
+        result.issues.append(Issue(totals[0], None, None, WARNING, "total_row",
+                                   f"{where}是合计（小计、总计）行，不是一条记录，未导入。"))
     for p in sorted(unnamed_hits):
         letter = column_letter(p + plan.sheet.col0)
         result.issues.append(Issue(plan.header_row, letter, None, WARNING, "column_without_header",
@@ -452,6 +466,17 @@ def _read(plan: _Plan, options: ImportOptions,
     step.total = 2 * max(result.rows, 1)  # now that empty rows are known: the second pass is per record
     step(result.rows)
     return result, built, step
+
+
+def _is_total_row(values: list[object], raw: dict[str, object], doc_field: str) -> bool:
+    """A row whose first filled cell says 合计 (or 小计, 总计 …) and that has no document number."""
+    if raw.get(doc_field):
+        return False
+    first = next((v for v in values if v not in ("", None)), None)
+    if not isinstance(first, str):
+        return False
+    text = "".join(first.split())
+    return any(text.startswith(w) and not text[len(w):].strip(":：0123456789条项件笔") for w in TOTAL_WORDS)
 
 
 def _unnamed_positions(plan: _Plan) -> list[int]:
