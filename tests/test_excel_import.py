@@ -316,3 +316,19 @@ def test_row_numbers_total_rows_and_numbered_empty_rows_are_not_records(ctx, tmp
     assert (result.rows, result.valid, result.imported) == (4, 4, 4) and stored(ctx) == 4
     assert [(i.row, i.rule) for i in result.issues] == [(8, "total_row")]
     assert "第 8 行、第 9 行" in result.issues[0].message
+
+
+@pytest.mark.parametrize("second", ["codes", "hints"])
+def test_a_second_header_row_is_not_a_record(ctx, tmp_path, second):
+    """Templates from other systems put the field codes (CF_XDR_MC …) or 必填/选填 under the labels."""
+    rows = table("penalty", 3)
+    cs = codes("penalty")
+    extra = cs if second == "codes" else ["*必填" if i % 3 else "选填项" for i in range(len(cs))]
+    result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", [rows[0], extra, *rows[1:]]))
+    assert (result.header_row, result.rows, result.valid, result.imported) == (1, 3, 3, 3)
+    assert [(i.row, i.rule) for i in result.issues] == [(2, "header_row")]
+    # Codes above the labels: the code row is the header, the label row under it is skipped.
+    if second == "codes":
+        above = import_file(ctx, write_xlsx(tmp_path / "q.xlsx", [cs, *rows]), ImportOptions(dry_run=True))
+        assert (above.rows, above.valid) == (3, 0)  # 3 records, all duplicates of the ones just stored
+        assert [i.rule for i in above.issues if i.row == 2] == ["header_row"]

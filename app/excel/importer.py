@@ -39,6 +39,7 @@ Progress = Callable[[int, int], bool | None]  # (done, total) -> False to cancel
 REPORT_COLUMN = "校验结果"
 ROW_COLUMN = "原文件行号"
 ROW_NUMBER_HEADERS = frozenset({"序号", "行号", "no", "no."})
+FILL_HINTS = frozenset({"必填", "选填", "非必填", "条件必填", "可选", "可不填"})
 # A row a bureau's sheet ends with (合计 12 条, 罚款合计 …): not a record.
 TOTAL_WORDS = frozenset({"合计", "总计", "小计", "累计", "共计"})
 
@@ -196,6 +197,7 @@ class _Plan:
     rows: list  # the rows read ahead while looking for the header (after the header row)
     file_issues: list[Issue]
     missing_required: set[str]
+    index: HeaderIndex  # the chosen kind's column names, to recognise a second header row
 
 
 def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
@@ -252,7 +254,8 @@ def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
     builder = RowBuilder(catalog, kind, match.columns, sheet.col0, infer_category=older_format,
                          legacy_codes=older_format, units=options.units)
     return _Plan(book.path.name, kind, sheet, header_num, header_values, match, builder,
-                 ahead[choice.row_index + 1:], issues, {f.code for f in missing})
+                 ahead[choice.row_index + 1:], issues, {f.code for f in missing},
+                 next(ix for ix in indexes if ix.kind is kind))
 
 
 def _apply_mapping(match: HeaderMatch, mapping: dict[str, str]) -> None:
@@ -427,6 +430,7 @@ def _read(plan: _Plan, options: ImportOptions,
     unnamed = _unnamed_positions(plan)
     unnamed_hits: set[int] = set()
     totals: list[int] = []
+    header_rows: list[int] = []  # between the header and the first record
     doc_field = plan.kind.doc_number_field
     try:
         def rows():
@@ -439,6 +443,9 @@ def _read(plan: _Plan, options: ImportOptions,
                 step(n)
             row = build(num, values)
             if row is None:
+                continue
+            if not built and _is_header_row(values, plan.index):
+                header_rows.append(num)
                 continue
             if _is_total_row(values, row.raw, doc_field):
                 totals.append(num)
@@ -454,6 +461,9 @@ def _read(plan: _Plan, options: ImportOptions,
         # The sheet as loaded (a few hundred MB for 100,000 rows) is not needed once every row is read.
         plan.sheet.rows = iter(())
         plan.rows = []
+    for num in header_rows:
+        result.issues.append(Issue(num, None, None, WARNING, "header_row",
+                                   f"第 {num} 行是表头的一部分（数据项名称、代码或填写说明），不是一条记录，未导入。"))
     if totals:
         where = "、".join(f"第 {n} 行" for n in totals[:5]) + (f" 等 {len(totals)} 行" if len(totals) > 5 else "")
         result.issues.append(Issue(totals[0], None, None, WARNING, "total_row",
@@ -466,6 +476,17 @@ def _read(plan: _Plan, options: ImportOptions,
     step.total = 2 * max(result.rows, 1)  # now that empty rows are known: the second pass is per record
     step(result.rows)
     return result, built, step
+
+
+def _is_header_row(values: list[object], index: HeaderIndex) -> bool:
+    """A second header row under the header: most of its cells are this kind's column names or
+    field codes (CF_XDR_MC …), or it only says which columns are 必填 and which 选填."""
+    texts = [v.strip() for v in values if isinstance(v, str) and v.strip()]
+    if len(texts) < 2 or len(texts) < sum(1 for v in values if v not in ("", None)):
+        return False
+    if sum(index.lookup(t) is not None for t in texts) * 2 >= len(texts):
+        return True
+    return all(normalize_header(t).removesuffix("项") in FILL_HINTS for t in texts)
 
 
 def _is_total_row(values: list[object], raw: dict[str, object], doc_field: str) -> bool:
