@@ -33,6 +33,14 @@ def test_lookup_by_label_code_and_alias():
     f, alias = ix.lookup("法定代表人身份证号")
     assert f.code == "CF_FR_ZJHM" and alias.sets == {"CF_FR_ZJLX": "身份证"}
     assert ix.lookup("行政相对人代码_2") is None
+    # Filling hints in brackets are not part of the name; brackets that are part of it stay.
+    assert ix.lookup("行政相对人名称（必填）")[0].code == "CF_XDR_MC"
+    assert ix.lookup("*处罚决定日期\n(格式：2026-01-01)")[0].code == "CF_JDRQ"
+    assert ix.lookup("处罚决定日期（yyyy-mm-dd）（必填）")[0].code == "CF_JDRQ"
+    assert ix.lookup("备注（如有）")[0].code == "BZ"
+    assert ix.lookup("罚款金额（元）（选填）")[1].unit == "元"
+    assert ix.lookup("行政相对人代码_1（统一社会信用代码）")[0].code == "CF_XDR_SHXYM"
+    assert ix.lookup("行政相对人名称（个人）") is None
 
 
 def test_title_rows_merged_title_and_messy_header_names(ctx, tmp_path):

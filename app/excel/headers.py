@@ -12,6 +12,8 @@ from app.excel.cells import column_letter
 
 _SPACE = re.compile(r"\s+")
 _MARKS = "*※:"
+# A trailing bracket with a filling hint: 必填/选填, a format, an example.
+_HINT = re.compile(r"^(.+?)\(([^()]*(?:必填|选填|可选|格式|填写|例|如|请|yyyy|YYYY|\d{4}[-/.年]\d)[^()]*)\)$")
 # The bare 2015/2016 and 2017/2018 numbered subject codes mean different fields in the two formats.
 _AMBIGUOUS = re.compile(r"^行政相对人代码_\d$")
 HEADER_SCAN_ROWS = 30  # title rows above the header are few; a header further down is not looked for
@@ -91,9 +93,16 @@ class HeaderIndex:
 
     def lookup(self, header: str) -> tuple[Field, Alias | None] | None:
         key = normalize_header(header)
-        if not key:
-            return None
-        return self.names.get(key) or self.codes.get(key.upper())
+        while key:
+            hit = self.names.get(key) or self.codes.get(key.upper())
+            if hit is not None:
+                return hit
+            # 行政相对人名称（必填）, 处罚决定日期（格式：2026-01-01）: a hint for whoever fills the
+            # sheet in, not part of the name. Brackets that are part of a name (罚款金额（元）,
+            # 行政相对人代码_1（统一社会信用代码）) matched above.
+            m = _HINT.match(key)
+            key = m.group(1).strip(_MARKS) if m else ""
+        return None
 
     def match(self, headers: list[tuple[int, str]]) -> HeaderMatch:
         result = HeaderMatch(self.kind)
