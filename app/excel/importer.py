@@ -510,7 +510,7 @@ def _unnamed_positions(plan: _Plan) -> list[int]:
 def _dry_run(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: _Stepper) -> None:
     queue = ctx.queue
     with ctx.store.session() as s:
-        index = queue.duplicate_index(s)
+        index = queue.duplicate_index(s, [(plan.kind.id, b.raw) for b in built])
     items = _items(plan, built, step, result.rows)
     checked = queue.validator.check_batch(items, index, where=RowWhere([b.row for b in built]))
     findings = []
