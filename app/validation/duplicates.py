@@ -50,12 +50,13 @@ class DuplicateIndex:
             self.entries.setdefault((kind, key), []).append((owner, subject, where, n))
 
     def check(self, kind: Kind, key: str | None, subject: str | None, owner: str | None) -> list[Finding]:
-        if not key:
+        earlier = self.entries.get((kind.id, key)) if key else None
+        if not earlier:
             return []
         code = kind.doc_number_field
         label = kind.label_of(code)
         same_subject, other_subject = None, None
-        for other_owner, other_key, where, n in self.entries.get((kind.id, key), ()):
+        for other_owner, other_key, where, n in earlier:
             if owner is not None and other_owner == owner:
                 continue  # editing a record never conflicts with itself
             if subject is not None and other_key == subject:

@@ -52,6 +52,7 @@ class KindValidator:
         self.normalizer = Normalizer(catalog, kind)
         self.checkers = {f.code: FieldChecker(catalog, kind, f) for f in kind.fields}
         self.required = [(f.code, self.checkers[f.code]) for f in kind.fields if f.required]
+        self._required_codes = frozenset(code for code, _ in self.required)
         self.order = {f.code: i for i, f in enumerate(kind.fields)}
         self.length_only = {code: c.f.length for code, c in self.checkers.items() if c.length_only}
         ctx = RuleContext(catalog, kind, calendar)
@@ -167,9 +168,10 @@ class KindValidator:
     def _finish(self, fields: dict[str, str], found: list[Finding], today: date) -> list[Finding]:
         """Required fields, catalog order, record rules and the blacklist, after the single fields."""
         emit = self._emitter(found)
-        for code, checker in self.required:
-            if code not in fields:
-                checker.missing(emit)
+        if not self._required_codes.issubset(fields):
+            for code, checker in self.required:
+                if code not in fields:
+                    checker.missing(emit)
         if len(found) > 1:
             order = self.order
             found.sort(key=lambda f: order.get(f.field, -1))

@@ -19,6 +19,7 @@ from app.validation.fields import Emit, amount_value, iso_date
 from app.validation.findings import ERROR, WARNING
 from app.validation.normalize import multi_values
 
+# A rule is given the normalised fields of a record: only non-empty values, by field code.
 Rule = Callable[[dict[str, str], date, Emit], None]
 
 
@@ -65,13 +66,21 @@ def _merged(ctx: RuleContext, rules: list[dict]) -> Rule:
     when = compile_condition(first["when"]) if "when" in first else _always
     # (field, severity, rule id, message) of each rule, with the condition tested once for all.
     bodies = [(r["field"], *_required_or_empty_text(ctx, r)) for r in rules]
-    want_filled = first["type"] == "empty"
+    codes = frozenset(b[0] for b in bodies)
+    # Set operations on the keys: the fields hold only non-empty values (the normaliser drops the rest).
+    if first["type"] == "empty":
+        def concerned(fields):
+            return codes.intersection(fields)
+    else:
+        def concerned(fields):
+            return codes.difference(fields)
 
     def run(fields, today, emit):
-        hits = [b for b in bodies if bool(fields.get(b[0])) is want_filled]
+        hits = concerned(fields)
         if hits and when(fields):
-            for code, severity, rid, msg in hits:
-                emit(code, severity, rid, msg)
+            for code, severity, rid, msg in bodies:
+                if code in hits:
+                    emit(code, severity, rid, msg)
     return run
 
 
