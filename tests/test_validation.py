@@ -575,3 +575,14 @@ def test_fast_nfkc_equals_unicodedata_nfkc():
         assert nfkc(s) == unicodedata.normalize("NFKC", s)
 
     same_long()
+
+
+def test_identifiers_normalise_to_themselves():
+    """Found by the fuzz test: NFKC turns "´" into a space and a combining accent; dropping the space
+    joined the accent to the letter before it, so a second pass composed "Á" — a stored value that
+    would change on the next check."""
+    from app.validation.normalize import clean, identifier
+
+    for raw in ["A´", "9136 ´1100", "a\u3000\u0301b", "x-\u0301"]:
+        once = identifier(clean(raw))
+        assert identifier(clean(once)) == once, raw

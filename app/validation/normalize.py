@@ -106,7 +106,10 @@ def clean(text: str) -> str:
 def identifier(text: str) -> str:
     if text.isalnum() and text.isascii():
         return text.upper()
-    return _IDENT_DROP.sub("", text).upper()
+    out = _IDENT_DROP.sub("", text).upper()
+    # Dropping a space can join a letter to the combining mark after it ("A ́" -> "Á"): normalised
+    # again, so that a stored identifier normalises to itself.
+    return out if out.isascii() else nfkc(out)
 
 
 def parse_date(text: str) -> tuple[str | None, bool]:
