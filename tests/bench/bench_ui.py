@@ -9,7 +9,9 @@ window and prints:
 
 - start-up: from process start (and from creating the QApplication) to a main window that has
   painted its first page (target ≤ 1.5 s);
-- the time for a search or filter to update the table, painted (target ≤ 200 ms);
+- the time for a search or filter to update the table, painted (target ≤ 200 ms), and the longest
+  GUI-thread stall during that step (on a large store the query runs on a worker thread and the
+  table changes when its rows are in; the step ends then);
 - the longest GUI-thread stall, measured by a 5 ms QTimer heartbeat, while background tasks run:
   revalidating 10,000 records, and exporting 10,000 records to .xlsx (target ≤ 100 ms).
 
@@ -73,9 +75,31 @@ def fill(data: Path, n: int) -> None:
     print(f"filled {n:,} records in {time.perf_counter() - t:.1f} s (QueueService.add {added:.1f} s)", flush=True)
 
 
+class Heartbeat:
+    """A 5 ms QTimer on the GUI thread: the longest gap between its beats is the longest stall."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.ticks: list[float] = []
+        self.timer = QTimer(interval=5)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def start(self) -> None:
+        self.ticks.clear()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def longest_gap(self, start: float, end: float) -> tuple[float, float]:
+        """(gap, seconds after start) of the longest stall between start and end, both included."""
+        beats = [start, *(t for t in self.ticks if start < t < end), end]
+        return max((b - a, a - start) for a, b in zip(beats, beats[1:], strict=False))
+
+
 def child(data: Path, runs: int) -> None:
     """Runs in a fresh process: everything measured with the GUI."""
-    from PySide6.QtCore import QTimer
     from PySide6.QtTest import QTest
 
     from ui.app import make_application
@@ -89,17 +113,25 @@ def child(data: Path, runs: int) -> None:
     window = open_main_window(ctx)  # what run_gui does
     window.resize(1400, 900)
     QTest.qWaitForWindowExposed(window)
+    wait_for_rows(window)  # a large store reads the first page on a worker thread
     window.table.viewport().repaint()  # the first page is read and painted
     app.processEvents()
     ready = time.perf_counter()
     emit({"startup_in_process": ready - STARTED, "startup_from_qapplication": ready - app_created,
           "rows": window.model.rowCount(), "rows_read": window.model.rows_fetched})
 
-    def timed(apply) -> float:
+    beat = Heartbeat()
+
+    def timed(apply) -> tuple[float, float]:
+        beat.start()
+        QTest.qWait(20)
         t = time.perf_counter()
         apply()
+        wait_for_rows(window)
         window.table.viewport().repaint()
-        return time.perf_counter() - t
+        done = time.perf_counter()
+        beat.stop()
+        return done - t, beat.longest_gap(t, done)[0]
 
     filters = window.filters
     steps = [
@@ -120,15 +152,16 @@ def child(data: Path, runs: int) -> None:
     ]
     QTest.qWait(2500)  # start-up settles (run_gui collects and freezes the start-up heap here)
     times: dict[str, list[float]] = {}
+    stalls: dict[str, list[float]] = {}
     for _ in range(runs):
         for name, apply in steps:
-            times.setdefault(name, []).append(timed(apply))
-    emit({"filters": {name: statistics.median(v) for name, v in times.items()}})
+            took, stalled = timed(apply)
+            times.setdefault(name, []).append(took)
+            stalls.setdefault(name, []).append(stalled)
+    emit({"filters": {name: statistics.median(v) for name, v in times.items()},
+          "filter_stalls": {name: max(v) for name, v in stalls.items()}})
 
     def stall(label: str, start_task) -> None:
-        ticks: list[float] = []
-        beat = QTimer(interval=5)
-        beat.timeout.connect(lambda: ticks.append(time.perf_counter()))
         beat.start()
         QTest.qWait(50)
         t = time.perf_counter()
@@ -136,9 +169,12 @@ def child(data: Path, runs: int) -> None:
         # A bulk action of the window sets window.running; an import or a sync is a Task of its own.
         while (window.running is not None) if task is None else not task.finished:
             QTest.qWait(5)
+        QTest.qWait(5)  # the task's on_done, queued before it finished, runs here (a window refresh)
+        wait_for_rows(window)  # whose rows a large store reads in the background
         elapsed = time.perf_counter() - t
         QTest.qWait(50)
         beat.stop()
+        ticks = beat.ticks
         gap, at = max((b - a, a - t) for a, b in zip(ticks, ticks[1:], strict=False))
         emit({"stall": label, "longest_gap": gap, "at": at, "task_seconds": elapsed, "ticks": len(ticks)})
 
@@ -201,6 +237,21 @@ def child(data: Path, runs: int) -> None:
     ctx.close()
 
 
+def wait_for_rows(window) -> None:
+    """Until a view read in the background is on screen. An event loop, not a QTest.qWait poll:
+    qWait keeps the GIL while it waits and would slow the worker thread down, which the program's
+    own event loop does not."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if not window.model.loading:
+        return
+    loop = QEventLoop()
+    window.model.loading_changed.connect(loop.quit)
+    QTimer.singleShot(120_000, loop.quit)
+    loop.exec()
+    window.model.loading_changed.disconnect(loop.quit)
+
+
 def emit(obj: dict) -> None:
     print("@" + json.dumps(obj, ensure_ascii=False), flush=True)
 
@@ -235,10 +286,14 @@ def report(results: list[dict]) -> None:
                   f"{r['rows']:,} rows, {r['rows_read']} read from SQL")
         elif "filters" in r:
             worst = max(r["filters"].values())
+            stalls = r.get("filter_stalls", {})
+            calm = max(stalls.values(), default=0)
             print(f"search/filter → table updated and painted (median per step) [{'OK' if worst <= 0.2 else 'SLOW'}, "
-                  f"target ≤ 200 ms]:")
+                  f"target ≤ 200 ms]; longest GUI-thread stall in the step [{'OK' if calm <= 0.1 else 'SLOW'}, "
+                  f"target ≤ 100 ms]:")
             for name, t in r["filters"].items():
-                print(f"  {name:<32} {t * ms:7.1f} ms")
+                stall = f"   stall {stalls[name] * ms:5.0f} ms" if name in stalls else ""
+                print(f"  {name:<32} {t * ms:7.1f} ms{stall}")
         elif "stall" in r:
             ok = "OK" if r["longest_gap"] <= 0.1 else "SLOW"
             print(f"longest GUI-thread stall during {r['stall']}: {r['longest_gap'] * ms:.0f} ms "

@@ -19,7 +19,7 @@ from app.queue import states as st
 from tests import factories
 from tests.ui.test_queue_model import add, add_many, simulate_platform
 from ui.main_window import HOOKS, MainWindow
-from ui.queue_model import COL_NAME, DUE_SOON, OVERDUE
+from ui.queue_model import COL_NAME, DUE_SOON, OVERDUE, QueueModel
 from ui.record_form import RecordForm
 
 
@@ -230,7 +230,7 @@ def test_counts_of_a_large_queue_are_taken_in_the_background(qtbot, ctx, monkeyp
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     assert w.counts["all"] == 5
-    monkeypatch.setattr(MainWindow, "BACKGROUND_COUNTS_FROM", 1)  # as if the queue were large
+    monkeypatch.setattr(QueueModel, "BACKGROUND_FROM", 1)  # as if the queue were large
     ctx.queue.add([("penalty", factories.penalty(random.Random(9), 9))])
     w.refresh()
     assert w._counting is not None  # the GUI thread did not count
