@@ -111,6 +111,25 @@ def test_duplicates_against_the_queue_ignore_withdrawn_records(ctx):
     assert ctx.queue.get(second.client_id).state == st.READY
 
 
+@pytest.mark.parametrize("batch", [1, 40], ids=["looked-up", "all-read"])
+def test_duplicates_against_a_larger_queue_or_a_larger_batch(ctx, batch):
+    """A batch smaller than the queue looks its document numbers up; a larger one reads every
+    numbered record. Both find the same: same number and subject, other subject, bracket variants,
+    withdrawn records left out."""
+    rng = random.Random(8)
+    stored = [factories.penalty(rng, i) for i in range(1, 21)]
+    results = ctx.queue.add([("penalty", f) for f in stored])
+    ctx.queue.withdraw(results[2].client_id, "录入重复")
+    same = dict(stored[0])
+    other_subject = dict(factories.penalty(rng, 90), CF_WSH=stored[1]["CF_WSH"].replace("〔", "[").replace("〕", "]"))
+    withdrawn = dict(stored[2])
+    fresh = [factories.penalty(rng, 100 + i) for i in range(max(batch - 3, 0))]
+    items = [("penalty", f) for f in [same, other_subject, withdrawn, *fresh][:max(batch, 3)]]
+    rules = [[f.rule for f in r.findings if f.rule.startswith("duplicate")] for r in ctx.queue.add(items)]
+    assert rules[:3] == [["duplicate_record"], ["duplicate_doc_number"], []]
+    assert all(r == [] for r in rules[3:])
+
+
 def test_withdraw_needs_a_reason_and_withdrawn_records_are_final(ctx):
     [res] = ctx.queue.add([("penalty", factories.penalty(random.Random(7), 1))])
     with pytest.raises(UserError, match="撤销原因"):

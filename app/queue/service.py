@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.catalog.model import Catalog, Kind
@@ -151,11 +151,20 @@ class QueueService:
         dl = deadline_for(self.ctx.calendar, decision, kind.deadline_days)
         return decision.isoformat(), dl.isoformat() if dl else None
 
-    def duplicate_index(self, session, items: Iterable[tuple[str, dict[str, object]]]) -> DuplicateIndex:
+    def duplicate_index(self, session, items: Sequence[tuple[str, dict[str, object]]]) -> DuplicateIndex:
         """The records already in the queue that share a document number with one of `items`.
 
-        Only those are read (by the kind + doc_key index), not every record: with a million records
+        A batch about as large as the queue reads every numbered record in one pass; a smaller one
+        looks up just its own document numbers (by the kind + doc_key index): with a million records
         reading them all took seven seconds, for every record saved."""
+        index = DuplicateIndex()
+        stored = session.execute(select(func.max(Record.id))).scalar() or 0  # about the queue's size, at once
+        if stored <= len(items):
+            rows = session.execute(select(Record.kind, Record.doc_key, Record.subject_key, Record.client_id)
+                                   .where(Record.state != st.WITHDRAWN, Record.doc_key.is_not(None)))
+            for kind_id, key, subject, client_id in rows:
+                index.add(kind_id, key, subject, client_id, "队列中已有的记录")
+            return index
         wanted: dict[str, set[str]] = {}
         for kind_id, raw in items:
             kv = self.validator.for_kind(kind_id) if isinstance(kind_id, str) else None
@@ -167,7 +176,6 @@ class QueueService:
             key = doc_key(kv.normalizer.value_of(code, text, [])) if text else None
             if key:
                 wanted.setdefault(kind_id, set()).add(key)
-        index = DuplicateIndex()
         for kind_id, keys in wanted.items():
             ordered = sorted(keys)
             for start in range(0, len(ordered), _KEYS_PER_QUERY):
