@@ -160,7 +160,8 @@ def reference_gaps(ctx: AppContext, month: str) -> list[tuple[str, str, int, int
         if parsed and decided:
             seqs.setdefault((kind, parsed.prefix, parsed.year), {}).setdefault(parsed.number, set()).add(decided[:7])
     out = []
-    for (kind, prefix, year), numbers in sorted(seqs.items()):
+    rank = {k: i for i, k in enumerate(ctx.catalogs.active().kinds)}  # the report lists kinds in catalog order
+    for (kind, prefix, year), numbers in sorted(seqs.items(), key=lambda item: (rank.get(item[0][0], 99), item[0])):
         seen = {n: Neighbour("", None, frozenset(m)) for n, m in numbers.items()}
         out += [(kind, prefix, year, g.first, g.last) for g in gaps_in(kind, prefix, year, seen) if month in g.months]
     return out
