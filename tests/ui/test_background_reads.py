@@ -230,9 +230,35 @@ def test_the_first_page_is_the_same_whichever_plan_reads_it(ctx, monkeypatch, pr
         for f in filters:
             for sort in ((COL_DEADLINE, False), (COL_DEADLINE, True), (COL_DECIDED, False), (COL_NAME, True)):
                 for limit in (5, 100):
-                    rows, count = reader.first(f, sort, limit)
+                    rows, count, _ids = reader.first(f, sort, limit)
                     plain = reader.page(f, sort, 0, limit)
                     assert [r.id for r, _f in rows] == [r.id for r, _f in plain], (f, sort, limit)
                     assert count == reader.count(f)
     finally:
         reader.close()
+
+
+def test_the_pages_of_a_search_are_read_by_id_without_searching_again(qtbot, ctx, large, monkeypatch):
+    """A search over a million records scans the whole table; scrolling through its results reads
+    the later pages by the ids the search kept, on the GUI thread but without scanning again. Past
+    KEEP_IDS results the pages are searched for as before."""
+    add_many(ctx, 260, seed=4)
+    w = open_window(qtbot, ctx)
+    likes: list[str] = []
+    event.listen(w.model.reader.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, params, context, many: likes.append(sql) if " LIKE " in sql else None)
+    with qtbot.waitSignal(w.model.refreshed, timeout=10_000):
+        search(w, "上饶")
+    total = w.model.rowCount()
+    assert total > 2 * QueueModel.PAGE_SIZE and len(likes) == 1
+    shown = [w.model.client_id(r) for r in range(total)]  # every page, read by id
+    assert len(likes) == 1 and len(set(shown)) == total
+    expected = w.model.reader.client_ids(QueueFilter(search="上饶"), w.model.sort_key, [(0, total - 1)])
+    assert shown == expected  # the same rows in the same order as searching page by page
+    assert w.model.client_ids([(5, 7), (250, 251)]) == expected[5:8] + expected[250:252]
+    assert len(likes) == 2  # the reference above searched; the selection did not
+
+    monkeypatch.setattr(QueueReader, "KEEP_IDS", 150)  # more results than kept: searched page by page
+    with qtbot.waitSignal(w.model.refreshed, timeout=10_000):
+        w.model.refresh()
+    assert [w.model.client_id(r) for r in range(total)] == expected
