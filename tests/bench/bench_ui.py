@@ -136,6 +136,7 @@ def child(data: Path, runs: int) -> None:
     filters = window.filters
     steps = [
         ("search 1234", lambda: (filters.search.setText("1234"), filters.apply_now())),
+        ("scroll to the end of the search", window.table.scrollToBottom),
         ("search 信州区 商贸", lambda: (filters.search.setText("信州区 商贸 88"), filters.apply_now())),
         ("search doc number", lambda: (filters.search.setText("饶市监罚〔2026〕1234号"), filters.apply_now())),
         ("search platform reason", lambda: (filters.search.setText("处罚依据"), filters.apply_now())),
