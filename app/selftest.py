@@ -36,6 +36,14 @@ def _steps(data: Path, state: dict) -> list[tuple[str, Callable[[], str]]]:
             raise RuntimeError("; ".join(f.rule for f in result.findings))
         return f"示例处罚记录校验通过（{len(result.fields)} 个字段）"
 
+    def save_sample() -> str:
+        # The whole write path of an import: staging table, helper thread, audit events, commit.
+        ctx = state["ctx"]
+        [added] = ctx.queue.add([("penalty", _sample())], source="self-test", today_=date(2026, 11, 26))
+        if added.state != "ready" or [e.action for e in ctx.queue.history(added.client_id)] != ["create"]:
+            raise RuntimeError(f"示例记录保存后状态为 {added.state}")
+        return f"示例记录已保存为待报送（报送截止日 {ctx.queue.get(added.client_id).deadline}）"
+
     def deadline() -> str:
         from app.workdays.deadline import deadline_for
 
@@ -59,7 +67,8 @@ def _steps(data: Path, state: dict) -> list[tuple[str, Callable[[], str]]]:
         return f"主窗口已打开并关闭（{title}）"
 
     return [("打开并升级数据库", store), ("加载数据目录", catalog), ("加载工作日历", calendar),
-            ("校验示例记录", validate_sample), ("计算报送截止日", deadline), ("打开主窗口", window)]
+            ("校验示例记录", validate_sample), ("保存示例记录", save_sample), ("计算报送截止日", deadline),
+            ("打开主窗口", window)]
 
 
 def _sample() -> dict[str, str]:

@@ -36,7 +36,7 @@ def test_frozen_build_passes_its_self_test(tmp_path, capsys):
         print(f"\n[installer] onedir size {size / 1e6:.1f} MB ({size / 2**20:.1f} MiB), target <= 150 MB; "
               f"frozen self-test {elapsed:.2f} s, target <= 2 s")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("[通过]") == 6 and "[失败]" not in proc.stdout
+    assert proc.stdout.count("[通过]") == 7 and "[失败]" not in proc.stdout
     # A portable marker keeps the data beside the program.
     (onedir / "portable").write_text("", encoding="utf-8")
     proc = subprocess.run([str(onedir / "creditdesk"), "queue", "list", "--json"], capture_output=True, text=True,
