@@ -324,6 +324,10 @@ def test_a_second_header_row_is_not_a_record(ctx, tmp_path, second):
     rows = table("penalty", 3)
     cs = codes("penalty")
     extra = cs if second == "codes" else ["*必填" if i % 3 else "选填项" for i in range(len(cs))]
+    # A 序号 column numbers the hint row too.
+    numbered = [["序号", *rows[0]], [0, *extra], *([n, *r] for n, r in enumerate(rows[1:], 1))]
+    result = import_file(ctx, write_xlsx(tmp_path / "n.xlsx", numbered), ImportOptions(dry_run=True))
+    assert (result.rows, result.valid) == (3, 3) and [(i.row, i.rule) for i in result.issues] == [(2, "header_row")]
     result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", [rows[0], extra, *rows[1:]]))
     assert (result.header_row, result.rows, result.valid, result.imported) == (1, 3, 3, 3)
     assert [(i.row, i.rule) for i in result.issues] == [(2, "header_row")]

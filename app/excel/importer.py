@@ -431,6 +431,7 @@ def _read(plan: _Plan, options: ImportOptions,
     unnamed_hits: set[int] = set()
     totals: list[int] = []
     header_rows: list[int] = []  # between the header and the first record
+    mapped = sorted({c.index - plan.sheet.col0 for c in plan.match.columns})  # 序号 and the like left out
     doc_field = plan.kind.doc_number_field
     try:
         def rows():
@@ -444,7 +445,7 @@ def _read(plan: _Plan, options: ImportOptions,
             row = build(num, values)
             if row is None:
                 continue
-            if not built and _is_header_row(values, plan.index):
+            if not built and _is_header_row([values[p] for p in mapped if p < len(values)], plan.index):
                 header_rows.append(num)
                 continue
             if _is_total_row(values, row.raw, doc_field):
@@ -479,8 +480,8 @@ def _read(plan: _Plan, options: ImportOptions,
 
 
 def _is_header_row(values: list[object], index: HeaderIndex) -> bool:
-    """A second header row under the header: most of its cells are this kind's column names or
-    field codes (CF_XDR_MC …), or it only says which columns are 必填 and which 选填."""
+    """A second header row under the header: most of its cells (in the imported columns) are this
+    kind's column names or field codes (CF_XDR_MC …), or it only says which are 必填 and which 选填."""
     texts = [v.strip() for v in values if isinstance(v, str) and v.strip()]
     if len(texts) < 2 or len(texts) < sum(1 for v in values if v not in ("", None)):
         return False
