@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from openpyxl.utils import get_column_letter
 
 from app.catalog import default_catalog
 from app.excel import ImportOptions, ImportRefused, import_file
@@ -256,6 +257,27 @@ def test_header_merged_down_from_the_row_above(ctx, tmp_path):
     assert result.header_row == 2 and result.issues == []
     assert labels("penalty")[0] == "行政相对人名称"
     assert records("penalty", 1)[0]["CF_XDR_MC"]
+
+
+def test_group_title_and_short_names_below_make_the_field_names(ctx, tmp_path):
+    """行政相对人 merged over 名称 | 类别 | 统一社会信用代码: the short names are read with their group's
+    name; names that need no group (统一社会信用代码) match by themselves; a 序号 above stays a name."""
+    rows = table("penalty", 2)
+    header = rows[0]
+    group = [None, *header]
+    below = [None] * len(group)
+    group[0] = "序号"
+    group[1], below[1], below[2] = "行政相对人", "名称", "类别"
+    below[3] = "统一社会信用代码"
+    group[2] = group[3] = None
+    body = [[n, *r] for n, r in enumerate(rows[1:], 1)]
+    merges = ["B1:D1"] + [f"{c}1:{c}2" for c in map(get_column_letter, range(5, len(group) + 1))]
+    path = write_xlsx(tmp_path / "p.xlsx", [group, below, *body], merges=merges)
+    result = import_file(ctx, path, ImportOptions(dry_run=True))
+    assert result.header_row == 2 and (result.rows, result.valid) == (2, 2), [i.message for i in result.issues]
+    assert result.issues == []
+    by_field = {c.field.code: c.letter for c in result.columns}
+    assert (by_field["CF_XDR_MC"], by_field["CF_XDR_LB"], by_field["CF_XDR_SHXYM"]) == ("B", "C", "D")
 
 
 def test_columns_mapped_by_hand(ctx, tmp_path):

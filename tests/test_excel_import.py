@@ -320,19 +320,26 @@ def test_row_numbers_total_rows_and_numbered_empty_rows_are_not_records(ctx, tmp
 
 @pytest.mark.parametrize("second", ["codes", "hints"])
 def test_a_second_header_row_is_not_a_record(ctx, tmp_path, second):
-    """Templates from other systems put the field codes (CF_XDR_MC …) or 必填/选填 under the labels."""
+    """Templates from other systems put the field codes (CF_XDR_MC …) or 必填/选填 next to the labels.
+    A row of hints under the labels is skipped with a warning; of two header rows (labels and codes,
+    either order) the lower one is the header and the upper one is left above it like a title."""
     rows = table("penalty", 3)
     cs = codes("penalty")
     extra = cs if second == "codes" else ["*必填" if i % 3 else "选填项" for i in range(len(cs))]
-    # A 序号 column numbers the hint row too.
-    numbered = [["序号", *rows[0]], [0, *extra], *([n, *r] for n, r in enumerate(rows[1:], 1))]
+    # A 序号 column numbers the second row too.
+    numbered = [["序号", *rows[0]], ["", *extra], *([n, *r] for n, r in enumerate(rows[1:], 1))]
     result = import_file(ctx, write_xlsx(tmp_path / "n.xlsx", numbered), ImportOptions(dry_run=True))
-    assert (result.rows, result.valid) == (3, 3) and [(i.row, i.rule) for i in result.issues] == [(2, "header_row")]
+    assert (result.rows, result.valid) == (3, 3)
+    want = [] if second == "codes" else [(2, "header_row")]
+    assert [(i.row, i.rule) for i in result.issues] == want
     result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", [rows[0], extra, *rows[1:]]))
-    assert (result.header_row, result.rows, result.valid, result.imported) == (1, 3, 3, 3)
-    assert [(i.row, i.rule) for i in result.issues] == [(2, "header_row")]
-    # Codes above the labels: the code row is the header, the label row under it is skipped.
-    if second == "codes":
+    assert (result.header_row, result.rows, result.valid, result.imported) == (1 + (second == "codes"), 3, 3, 3)
+    assert [(i.row, i.rule) for i in result.issues] == want
+    if second == "codes":  # codes above the labels
         above = import_file(ctx, write_xlsx(tmp_path / "q.xlsx", [cs, *rows]), ImportOptions(dry_run=True))
-        assert (above.rows, above.valid) == (3, 0)  # 3 records, all duplicates of the ones just stored
-        assert [i.rule for i in above.issues if i.row == 2] == ["header_row"]
+        assert (above.header_row, above.rows, above.valid) == (2, 3, 0)  # all duplicates of the stored ones
+        assert not [i for i in above.issues if i.rule != "duplicate_record"]
+    # A hint row with a number in the 序号 column is still a hint row.
+    numbered[1][0] = 0
+    again = import_file(ctx, write_xlsx(tmp_path / "m.xlsx", numbered), ImportOptions(dry_run=True))
+    assert (again.rows, again.invalid) == (3, 3)  # duplicates of the stored ones, no fourth record

@@ -60,6 +60,11 @@ class HeaderMatch:
             out.setdefault(c.field.code, []).append(c)
         return out
 
+    def count_duplicates(self) -> None:
+        """Fields that several columns map to (columns of one joined field, such as 处罚类别1/2, aside)."""
+        self.duplicates = [(code, [c.index for c in cols]) for code, cols in self.by_field().items()
+                           if len(cols) > 1 and not all(c.alias is not None and c.alias.join for c in cols)]
+
 
 class HeaderIndex:
     """The names one kind's columns may carry, normalised once per catalog."""
@@ -119,9 +124,7 @@ class HeaderIndex:
                 result.ambiguous.append((index, text))
             else:
                 result.unknown.append((index, text))
-        for code, cols in result.by_field().items():
-            if len(cols) > 1 and not all(c.alias is not None and c.alias.join for c in cols):
-                result.duplicates.append((code, [c.index for c in cols]))
+        result.count_duplicates()
         return result
 
 
@@ -156,7 +159,9 @@ def find_header(rows: list[list[object]], col0: int, indexes: list[HeaderIndex])
         top = matches[0]
         if top.score < 2:
             continue
-        if best is None or top.score > best.match.score:
+        # On a tie the row right below wins: the lower row of a two-level header, or the labels
+        # under a row of field codes.
+        if best is None or top.score > best.match.score or (top.score == best.match.score and r == best.row_index + 1):
             best = HeaderChoice(r, top, matches[1] if len(matches) > 1 else None)
     return best
 

@@ -213,10 +213,18 @@ def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
                      f"无法判断是哪一类记录（可能是 {both}）。请用 --kind 指定类别（在窗口中选择类别）。",
                      row=header_num)
     kind = match.kind
+    index = next(ix for ix in indexes if ix.kind is kind)
+    if choice.row_index > 0 and ahead[choice.row_index - 1][0] == header_num - 1:
+        upper = seen[choice.row_index - 1]
+        if index.match(header_texts(upper, sheet.col0)).score >= 2:
+            # The upper row of a two-row header names what the lower one leaves empty (序号 …).
+            header_values = [h if h not in ("", None) or i >= len(upper) else upper[i]
+                             for i, h in enumerate(header_values)]
     old_mapping, old_units = options.remembered.get(kind.id, ({}, {}))
     mapping = {**old_mapping, **options.mapping}
     if old_units:
         options.units = {**old_units, **options.units}
+    _join_group_headers(sheet, dict(ahead), header_num, match, index)
     if mapping:
         _apply_mapping(match, mapping)
     issues: list[Issue] = []
@@ -254,8 +262,28 @@ def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
     builder = RowBuilder(catalog, kind, match.columns, sheet.col0, infer_category=older_format,
                          legacy_codes=older_format, units=options.units)
     return _Plan(book.path.name, kind, sheet, header_num, header_values, match, builder,
-                 ahead[choice.row_index + 1:], issues, {f.code for f in missing},
-                 next(ix for ix in indexes if ix.kind is kind))
+                 ahead[choice.row_index + 1:], issues, {f.code for f in missing}, index)
+
+
+def _join_group_headers(sheet: SheetData, rows: dict[int, list[object]], header_num: int, match: HeaderMatch,
+                        index: HeaderIndex) -> None:
+    """A two-level header: 行政相对人 merged over 名称 | 类别 | 统一社会信用代码 in the row below. A
+    column whose name means nothing alone is matched by the group's name and its own together."""
+    above = rows.get(header_num - 1)
+    if above is None or not match.unknown:
+        return
+    for col, text in list(match.unknown):
+        for _r1, c1, r2, c2 in sheet.merged:
+            # 0-based rows: the merge ends on the row above the header and spans several columns.
+            if r2 == header_num - 2 and c1 < c2 and c1 <= col <= c2:
+                group = above[c1 - sheet.col0] if 0 <= c1 - sheet.col0 < len(above) else None
+                hit = index.lookup(f"{group}{text}") if isinstance(group, str) else None
+                if hit is not None:
+                    match.unknown.remove((col, text))
+                    match.columns.append(Column(col, text, hit[0], hit[1]))
+                break
+    match.columns.sort(key=lambda c: c.index)
+    match.count_duplicates()
 
 
 def _apply_mapping(match: HeaderMatch, mapping: dict[str, str]) -> None:
@@ -278,8 +306,7 @@ def _apply_mapping(match: HeaderMatch, mapping: dict[str, str]) -> None:
                 bucket.remove((index, text))
                 match.columns.append(Column(index, text, match.kind.field(code), None))
     match.columns.sort(key=lambda c: c.index)
-    match.duplicates = [(code, [c.index for c in cols]) for code, cols in match.by_field().items() if len(cols) > 1
-                        and not all(c.alias is not None and c.alias.join for c in cols)]
+    match.count_duplicates()
 
 
 def _choose_sheet(book: Book, indexes: list[HeaderIndex], options: ImportOptions):
