@@ -343,3 +343,24 @@ def test_a_second_header_row_is_not_a_record(ctx, tmp_path, second):
     numbered[1][0] = 0
     again = import_file(ctx, write_xlsx(tmp_path / "m.xlsx", numbered), ImportOptions(dry_run=True))
     assert (again.rows, again.invalid) == (3, 3)  # duplicates of the stored ones, no fourth record
+
+
+def test_cells_that_say_nothing_are_empty(ctx, tmp_path):
+    """Clerks write 无, / or - where a column does not apply (法定代表人 of a natural person, 备注):
+    read as empty cells, so they are neither sent nor reported as wrong values; one warning says so."""
+    rng = random.Random(12)
+    rows = table("penalty", 3)
+    cs = codes("penalty")
+    col = cs.index
+    person = factories.subject("CF", rng, "自然人")
+    for code in cs:
+        if code.startswith(("CF_XDR_", "CF_FR")) and code not in ("CF_XDR_MC", "CF_XDR_LB"):
+            rows[2][col(code)] = person.get(code) or rng.choice(["无", "/", " - ", "——", "暂无"])
+    rows[2][col("CF_XDR_MC")], rows[2][col("CF_XDR_LB")] = person["CF_XDR_MC"], "自然人"
+    rows[1][col("BZ")] = "无"
+    result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", rows))
+    assert (result.rows, result.valid, result.imported) == (3, 3, 3), [i.message for i in result.issues]
+    [note] = result.issues
+    assert note.rule == "cell_means_nothing" and note.row == 2 and "已按空白处理" in note.message
+    fields = [r.fields for r in ctx.queue.list()]
+    assert not any(v in ("无", "/", "-", "——", "暂无") for f in fields for v in f.values())

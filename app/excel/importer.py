@@ -489,6 +489,13 @@ def _read(plan: _Plan, options: ImportOptions,
         # The sheet as loaded (a few hundred MB for 100,000 rows) is not needed once every row is read.
         plan.sheet.rows = iter(())
         plan.rows = []
+    if plan.builder.nothing is not None:
+        num, pos = plan.builder.nothing
+        letter = column_letter(pos + plan.sheet.col0)
+        count = plan.builder.nothing_count
+        result.issues.append(Issue(num, letter, None, WARNING, "cell_means_nothing",
+                                   f"{count} 个单元格只填写了“无”“/”“-”等（第一个在第 {num} 行 {letter} 列），"
+                                   f"已按空白处理，不会报送这些字符。"))
     for num in header_rows:
         result.issues.append(Issue(num, None, None, WARNING, "header_row",
                                    f"第 {num} 行是表头的一部分（数据项名称、代码或填写说明），不是一条记录，未导入。"))

@@ -13,6 +13,8 @@ from app.validation.findings import ERROR, WARNING, Finding
 from app.validation.normalize import clean, identifier
 
 INFERRED = "行政相对人类别由导入推断"
+# What clerks type into a cell that does not apply: read as an empty cell (one warning for the file).
+NOTHING = frozenset({"无", "/", "／", "\\", "-", "－", "—", "——", "--", "空", "暂无", "N/A", "n/a", "NA", "null", "NULL"})
 SOLE_TRADER, ORGANISATION, PERSON = "个体工商户", "法人及非法人组织", "自然人"
 
 
@@ -70,6 +72,8 @@ class RowBuilder:
         self.unit_codes = [f.code for f in kind.fields if f.section == "subject" and f.identifier
                            and not f.personal_id and f.code != self.uscc]
         self.placeholder = catalog.placeholder_uscc
+        self.nothing: tuple[int, int] | None = None  # (row, position) of the first such cell
+        self.nothing_count = 0
 
     def build(self, row: int, values: list[object]) -> BuiltRow | None:
         """The raw record of one row, or None when the row is empty."""
@@ -82,6 +86,11 @@ class RowBuilder:
             v = values[pos]
             if v.__class__ is str:
                 if not v:
+                    continue
+                if len(v) <= 4 and v.strip() in NOTHING:
+                    if self.nothing is None:
+                        self.nothing = (row, pos)
+                    self.nothing_count += 1
                     continue
                 # Text needs no work here (the normaliser does the rest), unless it holds a line
                 # break or the like, or is a code that Excel wrote as 3.61102E+17.
