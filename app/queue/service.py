@@ -173,7 +173,7 @@ class QueueService:
             code = kv.kind.doc_number_field
             value = raw.get(code)
             text = value if isinstance(value, str) else to_text(value)
-            key = doc_key(kv.normalizer.value_of(code, text, [])) if text else None
+            key = doc_key(kv.normalizer.value_of(code, text, []), normalized=True) if text else None
             if key:
                 wanted.setdefault(kind_id, set()).add(key)
         for kind_id, keys in wanted.items():

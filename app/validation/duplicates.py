@@ -11,12 +11,16 @@ from app.validation.normalize import nfkc
 
 # Bracket variants that clerks use interchangeably in 文号: 〔〕 [] 【】 () (full-width forms fold under NFKC).
 _BRACKETS = str.maketrans({"[": "〔", "]": "〕", "【": "〔", "】": "〕", "(": "〔", ")": "〕"})
+_OTHER_BRACKETS = frozenset("[]【】()")  # translate() costs a dict lookup a character: only when needed
 
 
-def doc_key(text: str | None) -> str | None:
+def doc_key(text: str | None, *, normalized: bool = False) -> str | None:
+    """`normalized`: the text is a value the normaliser gave (NFKC already)."""
     if not text:
         return None
-    key = "".join(nfkc(text).split()).translate(_BRACKETS)  # split() drops the whitespace that \s matches
+    key = "".join((text if normalized else nfkc(text)).split())  # split() drops the whitespace that \s matches
+    if not _OTHER_BRACKETS.isdisjoint(key):
+        key = key.translate(_BRACKETS)
     return key or None
 
 

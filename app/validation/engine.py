@@ -95,6 +95,7 @@ class KindValidator:
         found: list[Finding] = []  # of single fields; sorted into catalog order below
         later: list[str] = []  # fields whose checks read other fields: run once all are normalised
         value_of = self.normalizer.value_of
+        value_only = self._value_only
         for code, value in raw.items():
             text = value if type(value) is str else to_text(value)
             if not text:
@@ -120,12 +121,15 @@ class KindValidator:
             if not norm:
                 continue
             fields[code] = norm
-            if seen is None or (code in self._uscc_fields and norm == self.catalog.placeholder_uscc):
+            if code not in value_only or (code in self._uscc_fields and norm == self.catalog.placeholder_uscc):
                 later.append(code)  # the placeholder code is allowed or not by the subject's category
                 continue
             checked = self._check_field(code, norm, today)
-            if len(seen) < _MEMO_LIMIT:
-                seen[text] = (norm, tuple(own), tuple(checked))
+            if seen is not None:
+                if len(seen) < _MEMO_LIMIT:
+                    seen[text] = (norm, tuple(own), tuple(checked))
+                else:  # a column of (nearly) unique values: looking them up only costs hashing them
+                    del memo[code]
             found.extend(checked)
         if later:
             emit = self._emitter(found)
@@ -136,7 +140,7 @@ class KindValidator:
         if notes:
             findings = notes + findings
         return CheckResult(self.kind.id, fields, findings,
-                           doc_key(fields.get(self.kind.doc_number_field)),
+                           doc_key(fields.get(self.kind.doc_number_field), normalized=True),
                            subject_key(self.kind, fields, self.catalog.placeholder_uscc))
 
     def forget(self) -> None:
