@@ -318,6 +318,37 @@ def test_row_numbers_total_rows_and_numbered_empty_rows_are_not_records(ctx, tmp
     assert "第 8 行、第 9 行" in result.issues[0].message
 
 
+def test_a_total_with_a_count_and_the_signature_lines_under_the_table_are_not_records(ctx, tmp_path):
+    """合计 in the 序号 column with the count (14条) where the document numbers stand, then a blank
+    row and the lines a bureau signs (制表人：… 审核人：…, 注：…): one warning each, no record, no error."""
+    rows = table("penalty", 3)
+    doc = 1 + codes("penalty").index("CF_WSH")
+    header = ["序号", *rows[0]]
+    body = [[i + 1, *r] for i, r in enumerate(rows[1:])]
+    total = [None] * len(header)
+    total[0], total[doc] = "合计", "3条"
+    signed = [None] * len(header)
+    signed[1], signed[5], signed[9] = "制表人：张三", "审核人：李四", "填报日期：2026年11月25日"
+    note = [None, "注：金额单位为万元。"]  # under the names (序号 alone would be an empty row)
+    path = write_xlsx(tmp_path / "p.xlsx", [header, *body, total, [], signed, note])
+    result = import_file(ctx, path)
+    assert (result.rows, result.valid, result.imported) == (3, 3, 3) and stored(ctx) == 3
+    assert [(i.row, i.rule) for i in result.issues] == [(5, "total_row"), (7, "footer_row")]
+    assert "第 7 行、第 8 行" in result.issues[1].message and "制表人" in result.issues[1].message
+
+
+def test_a_record_is_never_taken_for_a_footer_or_a_total(ctx, tmp_path):
+    """A row with a document number stays a record, whatever its first cells say (a subject named
+    合计…, a 备注 with a colon): it is checked like any other."""
+    rows = table("penalty", 2)
+    cs = codes("penalty")
+    rows[1][cs.index("CF_XDR_MC")] = "合计"
+    rows[2][cs.index("BZ")] = "说明：已当场缴纳"
+    result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", rows))
+    assert (result.rows, result.imported) == (2, 2)
+    assert not [i for i in result.issues if i.rule in ("total_row", "footer_row")]
+
+
 @pytest.mark.parametrize("second", ["codes", "hints"])
 def test_a_second_header_row_is_not_a_record(ctx, tmp_path, second):
     """Templates from other systems put the field codes (CF_XDR_MC …) or 必填/选填 next to the labels.

@@ -241,7 +241,13 @@ def test_document_types(validator):
 def test_penalty_categories_multi_value(validator):
     r = run(validator, "penalty", CF_CFLB="警告、罚款")
     assert ("CF_CFLB", "code_list", "error") in found(r)
-    assert "分号" in next(f.message for f in r.findings if f.rule == "code_list")
+    # Values that are right but joined by 、 or a comma: the message gives the value as it should be.
+    assert "应写作“警告;罚款”" in next(f.message for f in r.findings if f.rule == "code_list")
+    r = run(validator, "penalty", CF_CFLB="警告，罚款、没收违法所得")
+    assert "应写作“警告;罚款;没收违法所得”" in next(f.message for f in r.findings if f.rule == "code_list")
+    r = run(validator, "penalty", CF_CFLB="警告、罚没")  # not every part a value: the list of values
+    message = next(f.message for f in r.findings if f.rule == "code_list")
+    assert "可选：" in message and "分号" in message and "应写作" not in message
     assert ("CF_CFLB", "other_without_name", "error") in found(run(validator, "penalty", CF_CFLB="警告;其他"))
     assert run(validator, "penalty", CF_CFLB="警告;其他-责令改正", CF_NR_FK=None).findings == []
 

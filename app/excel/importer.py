@@ -9,6 +9,7 @@ any record is stored; problems of single rows become findings on those rows.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,10 @@ ROW_NUMBER_HEADERS = frozenset({"序号", "行号", "no", "no."})
 FILL_HINTS = frozenset({"必填", "选填", "非必填", "条件必填", "可选", "可不填"})
 # A row a bureau's sheet ends with (合计 12 条, 罚款合计 …): not a record.
 TOTAL_WORDS = frozenset({"合计", "总计", "小计", "累计", "共计"})
+_COUNT = re.compile(r"(共\s*)?\d+\s*[条项件笔个宗]?")  # fullmatch: what a total row has in a number column
+# The signature and note lines under a bureau's table: a short label ending in 人/日期/电话/单位 …
+# and a colon (制表人：, 填报日期：, 联系电话：, 单位负责人：), or a note (注：, 说明：, 备注：).
+_FOOTER = re.compile(r"[^：:]{0,10}(人|日期|时间|电话|单位|部门|签字|签名|盖章)\s*[：:]|(注|说明|备注|填表说明)\s*[：:]")
 
 
 @dataclass
@@ -457,6 +462,7 @@ def _read(plan: _Plan, options: ImportOptions,
     unnamed = _unnamed_positions(plan)
     unnamed_hits: set[int] = set()
     totals: list[int] = []
+    footers: list[int] = []
     header_rows: list[int] = []  # between the header and the first record
     mapped = sorted({c.index - plan.sheet.col0 for c in plan.match.columns})  # 序号 and the like left out
     doc_field = plan.kind.doc_number_field
@@ -477,6 +483,9 @@ def _read(plan: _Plan, options: ImportOptions,
                 continue
             if _is_total_row(values, row.raw, doc_field):
                 totals.append(num)
+                continue
+            if _is_footer_row(values, row.raw, doc_field):
+                footers.append(num)
                 continue
             if len(built) >= limit:
                 raise too_many_rows(plan.sheet.name, num, options.limits)
@@ -500,9 +509,11 @@ def _read(plan: _Plan, options: ImportOptions,
         result.issues.append(Issue(num, None, None, WARNING, "header_row",
                                    f"第 {num} 行是表头的一部分（数据项名称、代码或填写说明），不是一条记录，未导入。"))
     if totals:
-        where = "、".join(f"第 {n} 行" for n in totals[:5]) + (f" 等 {len(totals)} 行" if len(totals) > 5 else "")
         result.issues.append(Issue(totals[0], None, None, WARNING, "total_row",
-                                   f"{where}是合计（小计、总计）行，不是一条记录，未导入。"))
+                                   f"{_row_list(totals)}是合计（小计、总计）行，不是一条记录，未导入。"))
+    if footers:
+        result.issues.append(Issue(footers[0], None, None, WARNING, "footer_row",
+                                   f"{_row_list(footers)}是表格下方的签字或说明（制表人、审核人、注等），不是一条记录，未导入。"))
     for p in sorted(unnamed_hits):
         letter = column_letter(p + plan.sheet.col0)
         result.issues.append(Issue(plan.header_row, letter, None, WARNING, "column_without_header",
@@ -511,6 +522,10 @@ def _read(plan: _Plan, options: ImportOptions,
     step.total = 2 * max(result.rows, 1)  # now that empty rows are known: the second pass is per record
     step(result.rows)
     return result, built, step
+
+
+def _row_list(nums: list[int]) -> str:
+    return "、".join(f"第 {n} 行" for n in nums[:5]) + (f" 等 {len(nums)} 行" if len(nums) > 5 else "")
 
 
 def _is_header_row(values: list[object], index: HeaderIndex) -> bool:
@@ -525,14 +540,25 @@ def _is_header_row(values: list[object], index: HeaderIndex) -> bool:
 
 
 def _is_total_row(values: list[object], raw: dict[str, object], doc_field: str) -> bool:
-    """A row whose first filled cell says 合计 (or 小计, 总计 …) and that has no document number."""
-    if raw.get(doc_field):
+    """A row whose first filled cell says 合计 (or 小计, 总计 …) and that has no document number (or
+    only a count where the numbers stand: 合计 | | 14条)."""
+    doc = raw.get(doc_field)
+    if doc and not _COUNT.fullmatch(str(doc).strip()):
         return False
     first = next((v for v in values if v not in ("", None)), None)
     if not isinstance(first, str):
         return False
     text = "".join(first.split())
     return any(text.startswith(w) and not text[len(w):].strip(":：0123456789条项件笔") for w in TOTAL_WORDS)
+
+
+def _is_footer_row(values: list[object], raw: dict[str, object], doc_field: str) -> bool:
+    """A line under the table that is not a record: 制表人：张三　审核人：李四, 填报日期：…, 注：… —
+    every filled cell a short label with a colon (or a note), and no document number."""
+    if raw.get(doc_field):
+        return False
+    texts = [v for v in values if v not in ("", None)]
+    return bool(texts) and all(isinstance(v, str) and _FOOTER.match(v.strip()) for v in texts)
 
 
 def _unnamed_positions(plan: _Plan) -> list[int]:

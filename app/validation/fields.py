@@ -20,6 +20,7 @@ Emit = Callable[[str | None, str, str, str], None]  # (field, severity, rule, me
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ID_DOC_CHARSET = re.compile(r"^[0-9A-Z()]+$")
+_NOT_SEPARATORS = re.compile(r"[、,]")  # what clerks use between values of a list field; only ";" separates
 PII_KINDS = {"id_number": "身份证号码", "phone": "手机号码", "bank_card": "银行卡号"}
 ID_CARD = "身份证"
 
@@ -208,6 +209,12 @@ class FieldChecker:
             emit(f.code, ERROR, "other_without_name",
                  f"{self.label}选择“其他”时必须写明名称，格式为“{prefix}名称”，例如“{prefix}{_other_example(cl)}”。")
             return
+        if self.f.type == "M" and ("、" in value or "," in value):
+            parts = [p.strip() for p in _NOT_SEPARATORS.split(value) if p.strip()]
+            if len(parts) > 1 and all(p in cl.code_set for p in parts):
+                emit(f.code, ERROR, "code_list", f"{self.label}的值“{value[:30]}”中的“、”或“,”不是分隔符，"
+                                                 f"多个值之间请用英文分号“;”分隔，应写作“{';'.join(parts)}”。")
+                return
         allowed = "、".join(cl.display(c) for c in cl.codes)
         hint = f"；其他情况写作“{prefix}名称”" if prefix else ""
         msg = f"{self.label}的值“{value[:30]}”不在代码表中，可选：{allowed}{hint}。"
