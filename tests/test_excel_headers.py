@@ -21,6 +21,11 @@ def test_normalize_header():
     assert normalize_header("※※处罚机关:*") == "处罚机关"
     assert normalize_header("行政相对人代码_1（统一社会信用代码）") == "行政相对人代码_1(统一社会信用代码)"
     assert normalize_header(None) == ""
+    # Templates that number their columns; the unit written as （单位：元）.
+    assert normalize_header("1.行政相对人名称") == normalize_header("12、行政相对人名称") == "行政相对人名称"
+    assert normalize_header("（３）处罚类别") == normalize_header("*3．处罚类别") == "处罚类别"
+    assert normalize_header("罚款金额（单位：元）") == "罚款金额(元)"
+    assert normalize_header("2015年版名称") == "2015年版名称" and normalize_header("123.名称") == "123.名称"
 
 
 def test_lookup_by_label_code_and_alias():
@@ -222,7 +227,8 @@ def test_amount_headed_in_yuan_is_converted(ctx, tmp_path):
     rows = table("penalty", 2)
     cs = codes("penalty")
     at = cs.index("CF_NR_FK")
-    rows[0][at] = "罚款金额（元）"
+    rows[0] = [f"{n}.{h}" for n, h in enumerate(rows[0], 1)]  # a template that numbers its columns
+    rows[0][at] = f"{at + 1}、罚款金额（单位：元）"
     rows[1][at] = 2000
     rows[2][at] = "1500"
     result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", rows))

@@ -12,6 +12,8 @@ from app.excel.cells import column_letter
 
 _SPACE = re.compile(r"\s+")
 _MARKS = "*※:"
+# A column number some templates put before each name: 1.名称, 12、名称, (3)名称 (after NFKC).
+_NUMBERED = re.compile(r"^(?:\d{1,2}[.、]|\(\d{1,2}\))(?=\D)")
 # A trailing bracket with a filling hint: 必填/选填, a format, an example.
 _HINT = re.compile(r"^(.+?)\(([^()]*(?:必填|选填|可选|格式|填写|例|如|请|yyyy|YYYY|\d{4}[-/.年]\d)[^()]*)\)$")
 # The bare 2015/2016 and 2017/2018 numbered subject codes mean different fields in the two formats.
@@ -21,12 +23,13 @@ HEADER_SCAN_ROWS = 30  # title rows above the header are few; a header further d
 
 def normalize_header(text: object) -> str:
     """NFKC (full-width brackets and colons become half-width), all whitespace and line breaks
-    removed, leading and trailing * ※ : marks stripped."""
+    removed, leading and trailing * ※ : marks and a leading column number (1. 1、 (1)) stripped."""
     if text is None:
         return ""
     s = text if isinstance(text, str) else str(text)
-    s = _SPACE.sub("", unicodedata.normalize("NFKC", s))
-    return s.strip(_MARKS)
+    s = _SPACE.sub("", unicodedata.normalize("NFKC", s)).strip(_MARKS)
+    # 罚款金额（单位：万元） names the unit as 罚款金额（万元） does.
+    return _NUMBERED.sub("", s).replace("(单位:", "(").strip(_MARKS)
 
 
 @dataclass(frozen=True)
