@@ -203,3 +203,76 @@ def test_random_workbooks_are_imported_or_refused_with_a_message(ctx, tmp_path_f
         else:
             for issue in result.issues if hasattr(result, "issues") else []:
                 assert getattr(issue, "message", "x")
+
+
+# Headers a bureau's sheet may have for penalty records: the catalog's labels, older names that set
+# or join fields (证件类型 implied, 行政相对人类别 left out so it is inferred), and an amount in 元.
+PRECHECK_HEADERS = [f.label for f in CATALOG.kind("penalty").fields
+                    if f.code not in ("CF_XDR_LB", "CF_NR_FK")] + ["罚款金额（元）"]
+
+
+def _older(replace: dict[str, str]) -> list[str]:
+    labels = {CATALOG.kind("penalty").field(code).label: name for code, name in replace.items()}
+    return [labels.get(h, h) for h in PRECHECK_HEADERS]
+
+
+PRECHECK_VARIANTS = [
+    PRECHECK_HEADERS,
+    # 法定代表人身份证号 implies 证件类型 = 身份证 (the type's own column is not there).
+    _older({"CF_FR_ZJHM": "法定代表人身份证号", "CF_FR_ZJLX": "备用列"}),
+    # Two columns joined into 处罚类别: read without looking cells up.
+    _older({"CF_CFLB": "处罚类别1", "CF_FR_ZJLX": "处罚类别2"}),
+]
+precheck_cells = st.one_of(
+    st.none(), st.sampled_from(SPECIAL + ["无", "  ", "－", "警告\n罚款", "3.61102198001011E+17", "饶市监罚〔2026〕1号",
+                                          "上饶市某某商贸有限公司", "  有效 ", "ＡＢＣ", "2026/11/20"]),
+    sheet_text, st.integers(min_value=0, max_value=10**19), st.floats(allow_nan=False, allow_infinity=False),
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)),
+)
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(precheck_cells, min_size=len(PRECHECK_HEADERS), max_size=len(PRECHECK_HEADERS)),
+                     min_size=1, max_size=12),
+       repeat=st.integers(min_value=1, max_value=3), header=st.sampled_from(PRECHECK_VARIANTS))
+def test_cells_looked_up_while_read_give_the_same_records_and_findings(rows, repeat, header):
+    """The import looks each cell up in the validator as it reads it (RowBuilder.precheck) and the
+    record check then works out only the rest. Every record, finding, note and their order must be
+    what reading the row as it is and checking it in full gives (rows repeated so that values are
+    met again, as a bureau's sheet repeats them)."""
+    from app.excel.headers import HeaderIndex, header_texts
+    from app.excel.rows import RowBuilder
+
+    kind = CATALOG.kind("penalty")
+    columns = HeaderIndex(CATALOG, kind).match(header_texts(header, 0)).columns
+    assert len(columns) >= len(header) - 1
+    rows = rows * repeat
+
+    def read_and_check(precheck: bool):
+        validator = Validator(CATALOG)
+        builder = RowBuilder(CATALOG, kind, columns, 0, infer_category=True, legacy_codes=False)
+        if precheck:
+            builder.precheck(validator.for_kind(kind.id), TODAY)
+        built = [b for n, row in enumerate(rows) if (b := builder.build(n + 2, row)) is not None]
+        checked = validator.check_batch([(kind.id, b.raw) for b in built], today=TODAY)
+        return [(b.row, b.notes, list(r.fields.items()), r.findings, r.doc_key, r.subject_key)
+                for b, r in zip(built, checked, strict=True)]
+
+    assert read_and_check(True) == read_and_check(False)
+
+
+def test_a_record_looked_up_by_another_validator_is_checked_in_full():
+    """clean_value() gives the value only when it passes with nothing to say; a Prechecked record is
+    trusted only by the validator and day it was looked up with, and checked in full otherwise."""
+    from app.validation.engine import Prechecked
+
+    kv = Validator(CATALOG).for_kind("penalty")
+    assert kv.clean_value("CF_XDR_SHXYM", "91361100613186098q", TODAY) == "91361100613186098Q"
+    assert kv.clean_value("CF_XDR_SHXYM", "91361100613186098A", TODAY) is None  # wrong check digit
+    assert kv.clean_value("CF_XDR_SHXYM", "00000000000000000X", TODAY) is None  # allowed by the category
+    raw = Prechecked.new(kv, TODAY)
+    raw["CF_XDR_MC"] = "上饶市某商店\u3000"  # as if looked up and found clean, which it is not
+    other = Validator(CATALOG).for_kind("penalty")
+    assert other.check(raw, TODAY).fields["CF_XDR_MC"] == "上饶市某商店"
+    assert kv.check(raw, date(2026, 11, 27)).fields["CF_XDR_MC"] == "上饶市某商店"
+    assert kv.check(raw, TODAY).fields["CF_XDR_MC"] == "上饶市某商店\u3000"  # trusted, as documented

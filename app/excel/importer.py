@@ -13,8 +13,10 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from app import clock
 from app.catalog.model import Catalog, Kind
 from app.excel import history
 from app.excel.cells import column_letter
@@ -171,15 +173,19 @@ def _import(ctx, path: Path, options: ImportOptions, progress: Progress | None, 
         refused = [i for i in plan.file_issues if i.severity == ERROR]
         if refused and not options.dry_run:
             raise ImportRefused(plan.file_issues)
+        today = clock.today()  # one day for the whole import, as the cells are looked up while read
+        checker = ctx.queue.validator.for_kind(plan.kind.id)
+        if checker is not None and checker.catalog is catalog:
+            plan.builder.precheck(checker, today)
         result, built, step = _read(plan, options, progress)
     result.refused = bool(refused)
     if not result.rows and not refused:
         raise refuse("no_data_rows", f"工作表「{plan.sheet.name}」在表头（第 {plan.header_row} 行）下面没有数据行。"
                      f"请把数据填在表头下面再导入。")
     if options.dry_run:
-        _dry_run(ctx, plan, result, built, step)
+        _dry_run(ctx, plan, result, built, step, today)
     else:
-        _store(ctx, plan, result, built, step, options, progress, digest)
+        _store(ctx, plan, result, built, step, options, progress, digest, today)
     return result
 
 
@@ -568,12 +574,12 @@ def _unnamed_positions(plan: _Plan) -> list[int]:
 
 
 # -- checking and storing ---------------------------------------------------------------------------
-def _dry_run(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: _Stepper) -> None:
+def _dry_run(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: _Stepper, today: date) -> None:
     queue = ctx.queue
     with ctx.store.session() as s:
         index = queue.duplicate_index(s, [(plan.kind.id, b.raw) for b in built])
     items = _items(plan, built, step, result.rows)
-    checked = queue.validator.check_batch(items, index, where=RowWhere([b.row for b in built]))
+    checked = queue.validator.check_batch(items, index, today, where=RowWhere([b.row for b in built]))
     findings = []
     for b, res in zip(built, checked, strict=True):
         merged = merge_findings(b.notes, res.findings)
@@ -593,7 +599,7 @@ def _items(plan: _Plan, built: list[BuiltRow], step: _Stepper, offset: int):
 
 
 def _store(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: _Stepper, options: ImportOptions,
-           progress: Progress | None, digest: str | None) -> None:
+           progress: Progress | None, digest: str | None, today: date) -> None:
     offset = result.rows
 
     def add_progress(done: int, total: int) -> bool | None:
@@ -619,7 +625,7 @@ def _store(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: 
                           source=f"excel:{plan.file}", skip_invalid=options.skip_invalid,
                           progress=add_progress if progress else None,
                           findings=[b.notes for b in built], where=RowWhere([b.row for b in built]),
-                          before_commit=remember)
+                          before_commit=remember, today_=today)
     _collect(plan, result, built, [a.findings for a in added])
     result.imported = sum(1 for a in added if a.client_id is not None)
     result.skipped = len(added) - result.imported

@@ -5,16 +5,19 @@ into one field, values an older header implies (证件类型 = 身份证), and w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from app.catalog.model import Alias, Catalog, Field, Kind
 from app.excel.cells import Convert, converter
 from app.excel.headers import Column
+from app.validation.engine import KindValidator, Prechecked
 from app.validation.findings import ERROR, WARNING, Finding
 from app.validation.normalize import clean, identifier
 
 INFERRED = "行政相对人类别由导入推断"
 # What clerks type into a cell that does not apply: read as an empty cell (one warning for the file).
 NOTHING = frozenset({"无", "/", "／", "\\", "-", "－", "—", "——", "--", "空", "暂无", "N/A", "n/a", "NA", "null", "NULL"})
+KNOWN_PER_COLUMN = 5000  # cell texts remembered per column: a column of unique values stops there
 SOLE_TRADER, ORGANISATION, PERSON = "个体工商户", "法人及非法人组织", "自然人"
 
 
@@ -63,7 +66,9 @@ class RowBuilder:
             for target in (alias.sets if alias is not None else {}):
                 self.source.setdefault(target, c.letter)
         self.sets = [p for p in self.plans if p.sets]
-        self.steps = [(p.pos, p.code, p.convert, p.fast, p.ident, p.join) for p in self.plans]
+        self.steps = [(p.pos, p.code, p.convert, p.fast, p.ident, p.join, None) for p in self.plans]
+        self._checker: KindValidator | None = None
+        self._today: date | None = None
         self.infer = infer_category
         s = kind.subject
         self.category = s.get("category", "")
@@ -75,16 +80,38 @@ class RowBuilder:
         self.nothing: tuple[int, int] | None = None  # (row, position) of the first such cell
         self.nothing_count = 0
 
+    def precheck(self, checker: KindValidator, today: date) -> None:
+        """Look each cell up in the validator as it is read (KindValidator.clean_value): a clean
+        cell goes into the record with its final value and is not worked out again when the record
+        is checked, which spares a second pass over every cell. Values met before are remembered
+        per column, by the cell's own text."""
+        codes = [p.code for p in self.plans]
+        if len(set(codes)) < len(codes):
+            return  # two columns for one field (refused, or joined): read as they are
+        self._checker, self._today = checker, today
+        self.steps = [(p.pos, p.code, p.convert, p.fast, p.ident, p.join, {}) for p in self.plans]
+
     def build(self, row: int, values: list[object]) -> BuiltRow | None:
         """The raw record of one row, or None when the row is empty."""
-        raw: dict[str, object] = {}
+        checker = self._checker
+        if checker is not None:
+            raw: dict[str, object] = Prechecked.new(checker, self._today)
+            pending = raw.pending
+            clean_value, today = checker.clean_value, self._today
+        else:
+            raw = {}
         notes: list[Finding] = []
         n = len(values)
-        for pos, code, convert, fast, ident, join in self.steps:
+        for pos, code, convert, fast, ident, join, known in self.steps:
             if pos >= n:
                 continue
             v = values[pos]
             if v.__class__ is str:
+                if known is not None:
+                    norm = known.get(v)
+                    if norm is not None:  # this very text was read before and is clean
+                        raw[code] = norm
+                        continue
                 if not v:
                     continue
                 if len(v) <= 4 and v.strip() in NOTHING:
@@ -95,29 +122,49 @@ class RowBuilder:
                 # Text needs no work here (the normaliser does the rest), unless it holds a line
                 # break or the like, or is a code that Excel wrote as 3.61102E+17.
                 if fast and v.isprintable() and not (ident and ("+" in v or not v.isascii())):
-                    text = v
+                    text = as_read = v
                 else:
                     text = convert(v, notes)
+                    as_read = None  # converted (perhaps with a note): not remembered by the cell's text
             elif v is None:
                 continue
             else:
                 text = convert(v, notes)
+                as_read = None
             if not text:
                 continue
             if join and code in raw:
                 raw[code] = f"{raw[code]};{text}"
-            else:
+            elif known is not None and len(known) < KNOWN_PER_COLUMN:
+                norm = clean_value(code, text, today)
+                if norm is None:
+                    raw[code] = text
+                    pending.append(code)
+                else:
+                    raw[code] = norm
+                    if as_read is not None:
+                        known[as_read] = norm
+            else:  # a column of (nearly) unique values is worked out with the record, as it is stored
                 raw[code] = text
+                if checker is not None:
+                    pending.append(code)
         if not raw or not any(isinstance(v, str) and v.strip() for v in raw.values()):
             return None if not notes else BuiltRow(row, raw, notes)
         for p in self.sets:
             if raw.get(p.code):
                 for target, value in p.sets.items():
                     if not raw.get(target):
-                        raw[target] = value
+                        self._put(raw, target, value)
         if self.infer and not raw.get(self.category):
             self._infer(raw, notes)
         return BuiltRow(row, raw, notes)
+
+    @staticmethod
+    def _put(raw: dict[str, object], code: str, value: str) -> None:
+        """A value the row implies for a field it does not hold; worked out when the record is checked."""
+        if raw.__class__ is Prechecked:
+            raw.pending.append(code)
+        raw[code] = value
 
     def _infer(self, raw: dict[str, object], notes: list[Finding]) -> None:
         uscc = identifier(clean(str(raw.get(self.uscc, ""))))
@@ -135,7 +182,7 @@ class RowBuilder:
                                  f"文件中没有「{label}」列，这一行也没有统一社会信用代码、单位代码或证件号码，"
                                  f"无法推断类别。请补全这些号码，或在表中增加「{label}」列并填写。"))
             return
-        raw[self.category] = category
+        self._put(raw, self.category, category)
         label = self.kind.label_of(self.category)
         notes.append(Finding(self.category, WARNING, "category_inferred",
                              f"{INFERRED}：文件中没有「{label}」列，已根据{basis}推断为“{category}”，请核对。"))

@@ -44,6 +44,25 @@ class CheckResult:
         return len(self.findings) - self.errors
 
 
+class Prechecked(dict):
+    """A raw record whose cells a reader has already looked up with KindValidator.clean_value():
+    those hold their normalised value, the `pending` ones (in insertion order) their raw text.
+    Checked by another validator or on another day, it is a plain raw record."""
+
+    __slots__ = ("pending", "by", "today")
+    pending: list[str]
+    by: KindValidator
+    today: date
+
+    @classmethod
+    def new(cls, by: KindValidator, today: date) -> Prechecked:
+        # Attributes set here rather than in __init__: one record per row, and a Python-level
+        # __init__ calling dict's costs as much as filling a few of its cells.
+        raw = cls()
+        raw.pending, raw.by, raw.today = [], by, today
+        return raw
+
+
 class KindValidator:
     def __init__(self, catalog: Catalog, kind: Kind, calendar=None, blacklist: BlacklistIndex | None = None):
         self.catalog = catalog
@@ -85,20 +104,31 @@ class KindValidator:
 
     def check(self, raw: dict[str, object], today: date) -> CheckResult:
         """Normalise and validate one record. The same findings, in the same order, as
-        normalize() followed by validate(); values seen before in this batch are not worked out again."""
-        if today != self._memo_today:
-            self._memo = {code: {} for code in self._value_only}
-            self._memo_today = today
-        memo = self._memo
-        fields: dict[str, str] = {}
+        normalize() followed by validate(); values seen before in this batch are not worked out again.
+
+        A `Prechecked` record of this validator and day only has its `pending` fields worked out: the
+        others already hold what clean_value() gave for them."""
+        memo = self._batch_memo(today)
         notes: list[Finding] = []
         found: list[Finding] = []  # of single fields; sorted into catalog order below
         later: list[str] = []  # fields whose checks read other fields: run once all are normalised
         value_of = self.normalizer.value_of
         value_only = self._value_only
-        for code, value in raw.items():
+        if raw.__class__ is Prechecked and raw.by is self and raw.today == today:
+            # A plain dict with the same keys in the same order; a pending field's raw text is
+            # replaced by its value (or dropped), as the loop below would have added it.
+            fields = dict(raw)
+            cells = [(code, fields[code]) for code in raw.pending]
+            prechecked = True
+        else:
+            fields = {}
+            cells = raw.items()
+            prechecked = False
+        for code, value in cells:
             text = value if type(value) is str else to_text(value)
             if not text:
+                if prechecked:
+                    del fields[code]
                 continue
             seen = memo.get(code)
             if seen is not None:
@@ -115,21 +145,22 @@ class KindValidator:
             norm = value_of(code, text, own)
             if norm is None:  # not a field of this kind (a note says so)
                 notes.extend(own)
+                if prechecked:
+                    del fields[code]
                 continue
             if own:
                 notes.extend(own)
             if not norm:
+                if prechecked:
+                    del fields[code]
                 continue
             fields[code] = norm
-            if code not in value_only or (code in self._uscc_fields and norm == self.catalog.placeholder_uscc):
+            if code not in value_only or self._is_placeholder(code, norm):
                 later.append(code)  # the placeholder code is allowed or not by the subject's category
                 continue
             checked = self._check_field(code, norm, today)
             if seen is not None:
-                if len(seen) < _MEMO_LIMIT:
-                    seen[text] = (norm, tuple(own), tuple(checked))
-                else:  # a column of (nearly) unique values: looking them up only costs hashing them
-                    del memo[code]
+                self._remember(code, seen, text, (norm, tuple(own), tuple(checked)))
             found.extend(checked)
         if later:
             emit = self._emitter(found)
@@ -142,6 +173,44 @@ class KindValidator:
         return CheckResult(self.kind.id, fields, findings,
                            doc_key(fields.get(self.kind.doc_number_field), normalized=True),
                            subject_key(self.kind, fields, self.catalog.placeholder_uscc))
+
+    def clean_value(self, code: str, text: str, today: date) -> str | None:
+        """The normalised value of `text` in field `code` when the text alone decides it (a
+        value-only field) and it passes with no finding and no note; None otherwise (the record's
+        check then works the cell out in full). Remembered for the batch like check()'s values, so
+        that a reader can build records of clean cells that check() does not look at again."""
+        if code not in self._value_only:
+            return None
+        memo = self._batch_memo(today)
+        seen = memo.get(code)
+        if seen is not None:
+            hit = seen.get(text)
+            if hit is not None:
+                norm, notes, findings = hit
+                return None if notes or findings else norm
+        own: list[Finding] = []
+        norm = self.normalizer.value_of(code, text, own)
+        if not norm or own or self._is_placeholder(code, norm):
+            return None
+        checked = self._check_field(code, norm, today)
+        if seen is not None:
+            self._remember(code, seen, text, (norm, (), tuple(checked)))
+        return None if checked else norm
+
+    def _batch_memo(self, today: date) -> dict[str, dict[str, tuple[str, tuple[Finding, ...], tuple[Finding, ...]]]]:
+        if today != self._memo_today:
+            self._memo = {code: {} for code in self._value_only}
+            self._memo_today = today
+        return self._memo
+
+    def _remember(self, code: str, seen: dict, text: str, entry: tuple) -> None:
+        if len(seen) < _MEMO_LIMIT:
+            seen[text] = entry
+        else:  # a column of (nearly) unique values: looking them up only costs hashing them
+            self._memo.pop(code, None)
+
+    def _is_placeholder(self, code: str, norm: str) -> bool:
+        return code in self._uscc_fields and norm == self.catalog.placeholder_uscc
 
     def forget(self) -> None:
         """Drop the values remembered during a batch."""
