@@ -21,7 +21,7 @@ KNOWN_PER_COLUMN = 5000  # cell texts remembered per column: a column of unique 
 SOLE_TRADER, ORGANISATION, PERSON = "个体工商户", "法人及非法人组织", "自然人"
 
 
-@dataclass
+@dataclass(slots=True)
 class BuiltRow:
     row: int
     raw: dict[str, object]

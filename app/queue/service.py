@@ -48,7 +48,7 @@ def _actor() -> str:
         return "user"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AddResult:
     client_id: str | None  # None when the record was skipped
     state: str | None
