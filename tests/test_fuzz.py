@@ -224,8 +224,9 @@ PRECHECK_VARIANTS = [
     _older({"CF_CFLB": "处罚类别1", "CF_FR_ZJLX": "处罚类别2"}),
 ]
 precheck_cells = st.one_of(
-    st.none(), st.sampled_from(SPECIAL + ["无", "  ", "－", "警告\n罚款", "3.61102198001011E+17", "饶市监罚〔2026〕1号",
-                                          "上饶市某某商贸有限公司", "  有效 ", "ＡＢＣ", "2026/11/20"]),
+    st.none(),
+    st.sampled_from(SPECIAL + ["无", "  ", "－", "警告\n罚款", "3.61102198001011E+17", "饶市监罚〔2026〕1号",
+                               "上饶市某某商贸有限公司", "  有效 ", "ＡＢＣ", "2026/11/20"]),
     sheet_text, st.integers(min_value=0, max_value=10**19), st.floats(allow_nan=False, allow_infinity=False),
     st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)),
 )

@@ -574,7 +574,8 @@ def _unnamed_positions(plan: _Plan) -> list[int]:
 
 
 # -- checking and storing ---------------------------------------------------------------------------
-def _dry_run(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: _Stepper, today: date) -> None:
+def _dry_run(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: _Stepper,
+             today: date) -> None:
     queue = ctx.queue
     with ctx.store.session() as s:
         index = queue.duplicate_index(s, [(plan.kind.id, b.raw) for b in built])

@@ -82,7 +82,7 @@ class KindValidator:
         # few categories, dates, fine amounts, legal bases), so each is worked out once per batch.
         self._value_only = frozenset(code for code, c in self.checkers.items() if c.value_only)
         self._uscc_fields = frozenset(code for code, c in self.checkers.items() if c.f.type == "U")
-        self._memo: dict[str, dict[str, tuple[str, tuple[Finding, ...], tuple[Finding, ...]]]] = {}
+        self._memo: dict[str, dict[str, tuple]] = {}
         self._memo_today: date | None = None
 
     def validate(self, fields: dict[str, str], today: date) -> list[Finding]:
@@ -197,7 +197,8 @@ class KindValidator:
             self._remember(code, seen, text, (norm, (), tuple(checked)))
         return None if checked else norm
 
-    def _batch_memo(self, today: date) -> dict[str, dict[str, tuple[str, tuple[Finding, ...], tuple[Finding, ...]]]]:
+    def _batch_memo(self, today: date) -> dict[str, dict[str, tuple]]:
+        """Per value-only field: text -> (value, notes, findings), for one day's checks."""
         if today != self._memo_today:
             self._memo = {code: {} for code in self._value_only}
             self._memo_today = today
@@ -241,7 +242,8 @@ class KindValidator:
     def _finish(self, fields: dict[str, str], found: list[Finding], today: date) -> list[Finding]:
         """Required fields, catalog order, record rules and the blacklist, after the single fields."""
         emit = self._emitter(found)
-        if not self._required_codes <= fields.keys():  # a few lookups; issubset(dict) copies the keys into a set
+        # A few key lookups (issubset(fields) would copy the record's keys into a set first).
+        if not self._required_codes <= fields.keys():
             for code, checker in self.required:
                 if code not in fields:
                     checker.missing(emit)
