@@ -31,17 +31,18 @@ class CheckResult:
     doc_key: str | None = None
     subject_key: str | None = None
 
+    # Asked several times for each of 100,000 imported records, most of which have no findings.
     @property
     def ok(self) -> bool:
-        return not any(f.severity == ERROR for f in self.findings)
+        return not self.findings or not any(f.severity == ERROR for f in self.findings)
 
     @property
     def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity == ERROR)
+        return sum(1 for f in self.findings if f.severity == ERROR) if self.findings else 0
 
     @property
     def warnings(self) -> int:
-        return len(self.findings) - self.errors
+        return len(self.findings) - self.errors if self.findings else 0
 
 
 class Prechecked(dict):

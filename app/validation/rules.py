@@ -68,9 +68,10 @@ def _merged(ctx: RuleContext, rules: list[dict]) -> Rule:
     bodies = [(r["field"], *_required_or_empty_text(ctx, r)) for r in rules]
     codes = frozenset(b[0] for b in bodies)
     # Set operations on the keys: the fields hold only non-empty values (the normaliser drops the rest).
+    # Both look up the group's few codes in the record (intersection(fields) would walk every key).
     if first["type"] == "empty":
         def concerned(fields):
-            return codes.intersection(fields)
+            return fields.keys() & codes
     else:
         def concerned(fields):
             return codes.difference(fields)
