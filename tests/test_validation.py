@@ -337,6 +337,11 @@ def test_penalty_date_order(validator):
     assert ("CF_YXQ", "date_order", "error") in found(run(validator, "penalty", CF_YXQ="2026-11-19"))
     assert ("CF_GSJZQ", "date_order", "error") in found(run(validator, "penalty", CF_GSJZQ="2026-11-19"))
     assert run(validator, "penalty", CF_YXQ="2026-11-20", CF_GSJZQ=None).ok
+    # Across a year and a month, and a date that is not one: only its own check speaks, not the order.
+    assert ("CF_YXQ", "date_order", "error") in found(run(validator, "penalty", CF_JDRQ="2026-01-05",
+                                                          CF_YXQ="2025-12-31"))
+    invalid = run(validator, "penalty", CF_YXQ="2026-02-30")
+    assert "date_order" not in rules(invalid) and any(f.field == "CF_YXQ" for f in invalid.findings)
 
 
 def test_amount_checks(validator):
