@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from app.excel import ImportOptions, ImportRefused, import_file
+from app.excel import ImportLimits, ImportOptions, ImportRefused, import_file
 from app.excel.history import history
 from app.excel.report import write_error_report
 from app.privacy import mask_id
@@ -95,6 +95,39 @@ def test_progress_and_cancellation(ctx, tmp_path):
     assert stored(ctx) == 0
     with ctx.store.session() as s:
         assert s.scalars(select(ImportHistory)).all() == []
+
+
+def test_a_large_import_cancelled_late_or_refused_while_read_keeps_nothing(ctx, tmp_path):
+    """9,001 records go to SQLite in chunks of 4,000 while the next ones are checked. A cancel after
+    two chunks were written, or a row limit found only while a CSV is read, still leaves nothing; a
+    duplicate names a row two chunks earlier; progress only rises, to its total."""
+    from tests.test_excel_books import write_csv
+
+    rows = table("penalty", 9000)
+    rows.append(list(rows[1]))  # row 9002 repeats row 2, two chunks earlier
+    path = write_csv(tmp_path / "p.csv", rows)
+
+    def cancel_late(done, total):
+        return False if done >= total - 500 else None
+
+    with pytest.raises(Cancelled):
+        import_file(ctx, path, progress=cancel_late)
+    with ctx.store.session() as s:
+        assert (stored(ctx), s.scalars(select(ImportHistory)).all(), s.scalars(select(AuditEvent)).all()) == (0, [], [])
+
+    # A CSV has no row count up front: the limit is found while it is read, at row 8,031.
+    with pytest.raises(ImportRefused, match="超过一次导入的上限 8,000 行"):
+        import_file(ctx, path, ImportOptions(limits=ImportLimits(max_rows=8000)))
+    assert stored(ctx) == 0
+
+    seen: list[tuple[int, int]] = []
+    result = import_file(ctx, path, progress=lambda d, t: seen.append((d, t)))
+    assert (result.rows, result.imported, stored(ctx)) == (9001, 9001, 9001)
+    assert seen[-1][0] == seen[-1][1] and all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
+    [dup] = errors_of(result)
+    assert (dup.row, dup.rule) == (9002, "duplicate_record") and "与第 2 行重复" in dup.message
+    with ctx.store.session() as s:
+        assert s.scalar(select(ImportHistory.rows).where(ImportHistory.file_name == "p.csv")) == 9001
 
 
 def test_refused_import_stores_nothing(ctx, tmp_path):
