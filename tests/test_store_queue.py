@@ -28,11 +28,32 @@ def test_store_settings_and_migrations(ctx):
         assert pragma("journal_mode") == "wal"
         assert pragma("foreign_keys") == 1
         assert pragma("synchronous") == 2  # FULL
+        assert pragma("page_size") == 16384  # a new store
         from app.store.migrate import current_revision, head_revision
 
         assert current_revision(ctx.store.engine) == head_revision(ctx.store.engine)
     if os.name == "posix":
         assert (ctx.data_dir / DB_FILENAME).stat().st_mode & 0o077 == 0
+
+
+def test_a_store_made_with_smaller_pages_keeps_them_and_its_records(tmp_path):
+    """Stores created before 16 KiB pages keep their 4 KiB pages: SQLite only sets the size of an
+    empty database, and nothing is rewritten behind the clerk's back."""
+    from app.context import AppContext
+
+    path = tmp_path / DB_FILENAME
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE older (x)")  # the file now has its page size
+    ctx = AppContext(tmp_path)
+    try:
+        ctx.queue.add([("penalty", factories.penalty(random.Random(2)))])
+        with ctx.store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        assert len(ctx.queue.list()) == 1
+    finally:
+        ctx.close()
 
 
 def test_reopening_an_upgraded_store_changes_nothing(ctx, data_dir):
