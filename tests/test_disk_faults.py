@@ -35,6 +35,7 @@ def test_disk_full_during_a_batch_keeps_every_stored_record(ctx):
     before = {r.client_id: r.fields for r in ctx.queue.list()}
     with ctx.store.engine.connect() as conn:
         pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+        page_size = conn.exec_driver_sql("PRAGMA page_size").scalar()
     _limit_pages(ctx, pages + 2)
     with pytest.raises(StoreError) as err:
         ctx.queue.add([("penalty", factories.penalty(rng, i)) for i in range(100, 2100)])
@@ -43,7 +44,7 @@ def test_disk_full_during_a_batch_keeps_every_stored_record(ctx):
     assert after == before  # the failed batch left nothing half-written
     cid = next(iter(before))
     with pytest.raises(StoreError):
-        ctx.queue.edit(cid, dict(before[cid], BZ="备" * 500))
+        ctx.queue.edit(cid, dict(before[cid], BZ="备" * page_size))  # three pages of UTF-8: more than is left
     assert ctx.queue.get(cid).fields == before[cid]
 
 
