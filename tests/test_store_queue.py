@@ -29,6 +29,7 @@ def test_store_settings_and_migrations(ctx):
         assert pragma("foreign_keys") == 1
         assert pragma("synchronous") == 2  # FULL
         assert pragma("page_size") == 16384  # a new store
+        assert pragma("temp_store") == 2  # MEMORY
         from app.store.migrate import current_revision, head_revision
 
         assert current_revision(ctx.store.engine) == head_revision(ctx.store.engine)
