@@ -26,6 +26,10 @@ def test_normalize_header():
     assert normalize_header("（３）处罚类别") == normalize_header("*3．处罚类别") == "处罚类别"
     assert normalize_header("罚款金额（单位：元）") == "罚款金额(元)"
     assert normalize_header("2015年版名称") == "2015年版名称" and normalize_header("123.名称") == "123.名称"
+    # Required marks and tags other templates use.
+    assert normalize_header("★行政相对人名称") == normalize_header("行政相对人名称☆") == "行政相对人名称"
+    assert normalize_header("【必填】行政相对人名称") == normalize_header("(选填项)*行政相对人名称") == "行政相对人名称"
+    assert normalize_header("行政相对人名称【必填】") == "行政相对人名称(必填)"
 
 
 def test_lookup_by_label_code_and_alias():
@@ -47,6 +51,8 @@ def test_lookup_by_label_code_and_alias():
     assert ix.lookup("罚款金额（元）（选填）")[1].unit == "元"
     assert ix.lookup("行政相对人代码_1（统一社会信用代码）")[0].code == "CF_XDR_SHXYM"
     assert ix.lookup("行政相对人名称（个人）") is None
+    assert ix.lookup("【必填】行政相对人名称")[0].code == ix.lookup("行政相对人名称【必填】")[0].code == "CF_XDR_MC"
+    assert ix.lookup("▲处罚决定日期【格式：2026-01-01】")[0].code == "CF_JDRQ"
 
 
 def test_title_rows_merged_title_and_messy_header_names(ctx, tmp_path):

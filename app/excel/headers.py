@@ -11,7 +11,10 @@ from app.catalog.model import Alias, Catalog, Field, Kind
 from app.excel.cells import column_letter
 
 _SPACE = re.compile(r"\s+")
-_MARKS = "*※:"
+_MARKS = "*※★☆▲:"  # what templates put before or after a name to mark it required
+# 【必填】 and the like before the name, 【】 read as brackets: 【必填】名称, (必填)名称.
+_BRACKETS = str.maketrans({"【": "(", "】": ")"})
+_LEADING_HINT = re.compile(r"^\((?:必填|选填|非必填|可选|条件必填)项?\)")
 # A column number some templates put before each name: 1.名称, 12、名称, (3)名称 (after NFKC).
 _NUMBERED = re.compile(r"^(?:\d{1,2}[.、]|\(\d{1,2}\))(?=\D)")
 # A trailing bracket with a filling hint: 必填/选填, a format, an example.
@@ -22,12 +25,14 @@ HEADER_SCAN_ROWS = 30  # title rows above the header are few; a header further d
 
 
 def normalize_header(text: object) -> str:
-    """NFKC (full-width brackets and colons become half-width), all whitespace and line breaks
-    removed, leading and trailing * ※ : marks and a leading column number (1. 1、 (1)) stripped."""
+    """NFKC (full-width brackets and colons become half-width, 【】 read as brackets), all whitespace
+    and line breaks removed, leading and trailing * ※ ★ : marks, a leading 【必填】 and a leading
+    column number (1. 1、 (1)) stripped."""
     if text is None:
         return ""
     s = text if isinstance(text, str) else str(text)
-    s = _SPACE.sub("", unicodedata.normalize("NFKC", s)).strip(_MARKS)
+    s = _SPACE.sub("", unicodedata.normalize("NFKC", s).translate(_BRACKETS)).strip(_MARKS)
+    s = _LEADING_HINT.sub("", s).strip(_MARKS)
     # 罚款金额（单位：万元） names the unit as 罚款金额（万元） does.
     return _NUMBERED.sub("", s).replace("(单位:", "(").strip(_MARKS)
 
