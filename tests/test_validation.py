@@ -227,6 +227,20 @@ def test_code_list_values(validator):
     assert ("CF_XDR_LB", "code_list", "error") in found(run(validator, "penalty", CF_XDR_LB="企业"))
 
 
+def test_a_value_near_one_of_the_list_is_named_but_still_an_error(validator):
+    """Clerks' wording for a listed value (居民身份证, 个体户, 法人) stays an error — the values are exact
+    (domain.md §2) — and the message names the value it most likely means; none when no single one does."""
+    def message(code, value, **fields):
+        r = run(validator, "penalty", **{code: value, **fields})
+        return next(f.message for f in r.findings if f.field == code and f.rule == "code_list")
+
+    assert "是否应为“身份证”" in message("CF_FR_ZJLX", "居民身份证", CF_FR_ZJHM="11010519491231002X")
+    assert "是否应为“个体工商户”" in message("CF_XDR_LB", "个体户")
+    assert "是否应为“法人及非法人组织”" in message("CF_XDR_LB", "法人")
+    assert "是否应为" not in message("CF_XDR_LB", "企业") and "可选：法人及非法人组织、自然人、个体工商户" in \
+        message("CF_XDR_LB", "企业")
+
+
 def test_document_types(validator):
     r = run(validator, "penalty", **_person(CF_XDR_ZJLX="其他", CF_XDR_ZJHM="AB123456"))
     assert ("CF_XDR_ZJLX", "other_without_name", "error") in found(r)

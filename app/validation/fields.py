@@ -4,6 +4,7 @@ check digits, patterns and the personal-data scan of free text. Each rule is imp
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from datetime import date
@@ -217,7 +218,11 @@ class FieldChecker:
                 return
         allowed = "、".join(cl.display(c) for c in cl.codes)
         hint = f"；其他情况写作“{prefix}名称”" if prefix else ""
-        msg = f"{self.label}的值“{value[:30]}”不在代码表中，可选：{allowed}{hint}。"
+        msg = f"{self.label}的值“{value[:30]}”不在代码表中，"
+        near = _near_code(value, cl)
+        if near is not None:
+            msg += f"是否应为“{cl.display(near)}”？"
+        msg += f"可选：{allowed}{hint}。"
         if self.f.type == "M" and ("、" in value or "," in value):
             msg += "多个值之间请用英文分号“;”分隔。"
         emit(f.code, ERROR, "code_list", msg)
@@ -281,6 +286,21 @@ class FieldChecker:
             emit(self.f.code, WARNING, f"pii_{kind}",
                  f"{self.label}第 {pos} 个字符起疑似含有{PII_KINDS.get(kind, '个人信息')}。公开信息不得包含自然人的"
                  f"身份证号码、通信方式、银行账号、家庭住址等，请删除或改写（家庭住址无法自动识别，请一并检查）。")
+
+
+def _near_code(value: str, cl: CodeList) -> str | None:
+    """The one value a clerk's wording most likely means: it contains the value or is contained in
+    it (居民身份证 → 身份证, 法人 → 法人及非法人组织), or it is spelled almost the same (个体户 →
+    个体工商户). None when no single value stands out; the message then only lists them."""
+    if len(value) < 2:
+        return None
+    inside = [c for c in cl.codes if len(c) >= 2 and (c in value or value in c)]
+    if len(inside) == 1:
+        return inside[0]
+    if inside:
+        return None
+    close = difflib.get_close_matches(value, cl.codes, n=2, cutoff=0.7)
+    return close[0] if len(close) == 1 else None
 
 
 def _other_example(cl: CodeList) -> str:
