@@ -382,6 +382,20 @@ def test_a_record_is_never_taken_for_a_footer_or_a_total(ctx, tmp_path):
     assert not [i for i in result.issues if i.rule in ("total_row", "footer_row")]
 
 
+def test_the_header_again_further_down_is_not_a_record(ctx, tmp_path):
+    """Two months' exports pasted into one sheet, each with its header (the second one with *
+    marks): the repeated header is skipped with one warning, the records of both are imported."""
+    first, second = table("penalty", 2, seed=1), table("penalty", 2, seed=5)
+    cs = codes("penalty")
+    for r in second[1:]:
+        r[cs.index("CF_WSH")] = r[cs.index("CF_WSH")].replace("〔2026〕", "〔2025〕")
+    second[0] = ["*" + h for h in second[0]]
+    result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", [*first, [None] * len(cs), *second]))
+    assert (result.rows, result.valid, result.imported) == (4, 4, 4)
+    assert [(i.row, i.rule) for i in result.issues] == [(5, "header_row")]
+    assert "第 5 行又是一行表头" in result.issues[0].message
+
+
 @pytest.mark.parametrize("second", ["codes", "hints"])
 def test_a_second_header_row_is_not_a_record(ctx, tmp_path, second):
     """Templates from other systems put the field codes (CF_XDR_MC …) or 必填/选填 next to the labels.

@@ -11,7 +11,7 @@ from app.catalog.model import Alias, Catalog, Field, Kind
 from app.excel.cells import column_letter
 
 _SPACE = re.compile(r"\s+")
-_MARKS = "*※★☆▲:"  # what templates put before or after a name to mark it required
+HEADER_MARKS = "*※★☆▲:"  # what templates put before or after a name to mark it required
 # 【必填】 and the like before the name, 【】 read as brackets: 【必填】名称, (必填)名称.
 _BRACKETS = str.maketrans({"【": "(", "】": ")"})
 _LEADING_HINT = re.compile(r"^\((?:必填|选填|非必填|可选|条件必填)项?\)")
@@ -31,10 +31,10 @@ def normalize_header(text: object) -> str:
     if text is None:
         return ""
     s = text if isinstance(text, str) else str(text)
-    s = _SPACE.sub("", unicodedata.normalize("NFKC", s).translate(_BRACKETS)).strip(_MARKS)
-    s = _LEADING_HINT.sub("", s).strip(_MARKS)
+    s = _SPACE.sub("", unicodedata.normalize("NFKC", s).translate(_BRACKETS)).strip(HEADER_MARKS)
+    s = _LEADING_HINT.sub("", s).strip(HEADER_MARKS)
     # 罚款金额（单位：万元） names the unit as 罚款金额（万元） does.
-    return _NUMBERED.sub("", s).replace("(单位:", "(").strip(_MARKS)
+    return _NUMBERED.sub("", s).replace("(单位:", "(").strip(HEADER_MARKS)
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class HeaderIndex:
             # sheet in, not part of the name. Brackets that are part of a name (罚款金额（元）,
             # 行政相对人代码_1（统一社会信用代码）) matched above.
             m = _HINT.match(key)
-            key = m.group(1).strip(_MARKS) if m else ""
+            key = m.group(1).strip(HEADER_MARKS) if m else ""
         return None
 
     def match(self, headers: list[tuple[int, str]]) -> HeaderMatch:

@@ -21,6 +21,7 @@ from app.catalog.model import Catalog, Kind
 from app.excel import history
 from app.excel.cells import column_letter
 from app.excel.headers import (
+    HEADER_MARKS,
     Column,
     HeaderIndex,
     HeaderMatch,
@@ -35,6 +36,7 @@ from app.excel.rows import BuiltRow, RowBuilder
 from app.gc_pause import gc_paused
 from app.queue.service import Cancelled, merge_findings
 from app.validation.findings import ERROR, WARNING, Finding
+from app.validation.normalize import clean
 
 log = logging.getLogger(__name__)
 
@@ -470,8 +472,14 @@ def _read(plan: _Plan, options: ImportOptions,
     totals: list[int] = []
     footers: list[int] = []
     header_rows: list[int] = []  # between the header and the first record
+    repeated: list[int] = []  # the header again further down (several exports pasted into one sheet)
     mapped = sorted({c.index - plan.sheet.col0 for c in plan.match.columns})  # 序号 and the like left out
     doc_field = plan.kind.doc_number_field
+    # What the document-number cell holds in a copy of the header (its name as in the header, or any
+    # name of the field, * marks aside): a quick test for every row, so that only a row that may be
+    # a header is looked at closely.
+    header_names = {t for h in plan.header if isinstance(h, str) for t in (h.strip(), clean(h))}
+    header_names |= {name for name, (f, _) in plan.index.names.items() if f.code == doc_field}
     try:
         def rows():
             yield from plan.rows
@@ -484,8 +492,10 @@ def _read(plan: _Plan, options: ImportOptions,
             row = build(num, values)
             if row is None:
                 continue
-            if not built and _is_header_row([values[p] for p in mapped if p < len(values)], plan.index):
-                header_rows.append(num)
+            doc = row.raw.get(doc_field)
+            if (not built or (isinstance(doc, str) and doc.strip(HEADER_MARKS) in header_names)) and \
+                    _is_header_row([values[p] for p in mapped if p < len(values)], plan.index):
+                (repeated if built else header_rows).append(num)
                 continue
             if _is_total_row(values, row.raw, doc_field):
                 totals.append(num)
@@ -514,6 +524,9 @@ def _read(plan: _Plan, options: ImportOptions,
     for num in header_rows:
         result.issues.append(Issue(num, None, None, WARNING, "header_row",
                                    f"第 {num} 行是表头的一部分（数据项名称、代码或填写说明），不是一条记录，未导入。"))
+    if repeated:
+        result.issues.append(Issue(repeated[0], None, None, WARNING, "header_row",
+                                   f"{_row_list(repeated)}又是一行表头（几张表粘贴在一起时常见），不是一条记录，未导入。"))
     if totals:
         result.issues.append(Issue(totals[0], None, None, WARNING, "total_row",
                                    f"{_row_list(totals)}是合计（小计、总计）行，不是一条记录，未导入。"))
