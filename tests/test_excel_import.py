@@ -396,6 +396,19 @@ def test_the_header_again_further_down_is_not_a_record(ctx, tmp_path):
     assert "第 5 行又是一行表头" in result.issues[0].message
 
 
+@pytest.mark.parametrize("style", ["ints", "texts", "brackets", "circled"])
+def test_a_row_of_column_numbers_under_the_header_is_not_a_record(ctx, tmp_path, style):
+    """Government templates often number the columns (栏次) in the row under the header."""
+    rows = table("penalty", 3)
+    n = len(rows[0])
+    numbers = {"ints": list(range(1, n + 1)), "texts": [str(i) for i in range(1, n + 1)],
+               "brackets": [f"（{i}）" for i in range(1, n + 1)],
+               "circled": [chr(0x2460 + i) for i in range(min(n, 20))] + [None] * (n - 20)}[style]
+    result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", [rows[0], numbers, *rows[1:]]), ImportOptions(dry_run=True))
+    assert (result.rows, result.valid) == (3, 3)
+    assert [(i.row, i.rule) for i in result.issues] == [(2, "header_row")] and "栏次" in result.issues[0].message
+
+
 @pytest.mark.parametrize("second", ["codes", "hints"])
 def test_a_second_header_row_is_not_a_record(ctx, tmp_path, second):
     """Templates from other systems put the field codes (CF_XDR_MC …) or 必填/选填 next to the labels.

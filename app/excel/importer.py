@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ ROW_NUMBER_HEADERS = frozenset({"序号", "行号", "no", "no."})
 FILL_HINTS = frozenset({"必填", "选填", "非必填", "条件必填", "可选", "可不填"})
 # A row a bureau's sheet ends with (合计 12 条, 罚款合计 …): not a record.
 TOTAL_WORDS = frozenset({"合计", "总计", "小计", "累计", "共计"})
+_COLUMN_NUMBER = re.compile(r"\(?(\d{1,2})\)?[.、]?")  # after NFKC, which also turns ① into 1
 _COUNT = re.compile(r"(共\s*)?\d+\s*[条项件笔个宗]?")  # fullmatch: what a total row has in a number column
 # The signature and note lines under a bureau's table: a short label ending in 人/日期/电话/单位 …
 # and a colon (制表人：, 填报日期：, 联系电话：, 单位负责人：), or a note (注：, 说明：, 备注：).
@@ -497,6 +499,9 @@ def _read(plan: _Plan, options: ImportOptions,
                     _is_header_row([values[p] for p in mapped if p < len(values)], plan.index):
                 (repeated if built else header_rows).append(num)
                 continue
+            if not built and _is_column_numbers([values[p] for p in mapped if p < len(values)]):
+                header_rows.append(num)
+                continue
             if _is_total_row(values, row.raw, doc_field):
                 totals.append(num)
                 continue
@@ -523,7 +528,7 @@ def _read(plan: _Plan, options: ImportOptions,
                                    f"已按空白处理，不会报送这些字符。"))
     for num in header_rows:
         result.issues.append(Issue(num, None, None, WARNING, "header_row",
-                                   f"第 {num} 行是表头的一部分（数据项名称、代码或填写说明），不是一条记录，未导入。"))
+                                   f"第 {num} 行是表头的一部分（数据项名称、代码、栏次或填写说明），不是一条记录，未导入。"))
     if repeated:
         result.issues.append(Issue(repeated[0], None, None, WARNING, "header_row",
                                    f"{_row_list(repeated)}又是一行表头（几张表粘贴在一起时常见），不是一条记录，未导入。"))
@@ -556,6 +561,27 @@ def _is_header_row(values: list[object], index: HeaderIndex) -> bool:
     if sum(index.lookup(t) is not None for t in texts) * 2 >= len(texts):
         return True
     return all(normalize_header(t).removesuffix("项") in FILL_HINTS for t in texts)
+
+
+def _is_column_numbers(values: list[object]) -> bool:
+    """A row that numbers the columns under the header (栏次: 1 2 3 …, (1) (2) …, ① ② …): at least
+    three filled cells, each a number one more than the one before."""
+    numbers = []
+    for v in values:
+        if v in ("", None):
+            continue
+        if isinstance(v, bool):
+            return False
+        if isinstance(v, int | float):
+            if v != int(v):
+                return False
+            numbers.append(int(v))
+            continue
+        m = _COLUMN_NUMBER.fullmatch(unicodedata.normalize("NFKC", str(v)).strip())
+        if m is None:
+            return False
+        numbers.append(int(m.group(1)))
+    return len(numbers) >= 3 and all(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
 
 
 def _is_total_row(values: list[object], raw: dict[str, object], doc_field: str) -> bool:
