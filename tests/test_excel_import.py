@@ -383,6 +383,29 @@ def test_a_record_is_never_taken_for_a_footer_or_a_total(ctx, tmp_path):
     assert not [i for i in result.issues if i.rule in ("total_row", "footer_row")]
 
 
+def test_records_in_another_sheet_are_not_missed_without_a_word(ctx, tmp_path):
+    """One import reads one sheet; a later sheet with a header of its own (11月, 12月) is named in a
+    warning so that its records are imported too, not omitted. A chosen --sheet says nothing."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "11月"
+    for r in table("penalty", 2, seed=1):
+        wb.active.append(r)
+    for name, rows in (("说明", [["填表说明"], ["日期格式为 2026-01-01"]]), ("12月", table("penalty", 3, seed=9))):
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(tmp_path / "two.xlsx")
+    result = import_file(ctx, tmp_path / "two.xlsx", ImportOptions(dry_run=True))
+    assert (result.sheet, result.rows) == ("11月", 2)
+    [more] = [i for i in result.issues if i.rule == "more_sheets"]
+    assert more.severity == "warning" and "工作表「12月」也有行政处罚数据" in more.message
+    assert "--sheet 12月" in more.message
+    chosen = import_file(ctx, tmp_path / "two.xlsx", ImportOptions(sheet="12月"))
+    assert (chosen.rows, chosen.imported) == (3, 3) and not [i for i in chosen.issues if i.rule == "more_sheets"]
+
+
 def test_the_header_again_further_down_is_not_a_record(ctx, tmp_path):
     """Two months' exports pasted into one sheet, each with its header (the second one with *
     marks): the repeated header is skipped with one warning, the records of both are imported."""

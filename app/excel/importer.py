@@ -243,6 +243,8 @@ def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
     if mapping:
         _apply_mapping(match, mapping)
     issues: list[Issue] = []
+    if options.sheet is None:
+        issues += _more_sheets_with_data(book, sheet.name, indexes)
     if not sheet.visible:
         issues.append(Issue(None, None, None, WARNING, "sheet_hidden",
                             f"导入的是隐藏的工作表「{sheet.name}」，请确认这正是要导入的数据。"))
@@ -357,6 +359,28 @@ def _choose_sheet(book: Book, indexes: list[HeaderIndex], options: ImportOptions
     if all(_empty(book, s.name) for s in book.sheets if s.visible):
         raise refuse("sheet_empty", f"文件「{book.path.name}」中的工作表都是空的，没有可导入的数据。")
     raise _no_header(names[0] if len(names) == 1 else "、".join(s.name for s in book.sheets if s.visible), indexes)
+
+
+def _more_sheets_with_data(book: Book, chosen: str, indexes: list[HeaderIndex]) -> list[Issue]:
+    """The visible sheets after the one imported that have a header too (11月, 12月 … in one file):
+    one import reads one sheet, and records left in another would be missed without a word."""
+    out = []
+    names = [s.name for s in book.sheets if s.visible]
+    for name in names[names.index(chosen) + 1:] if chosen in names else []:
+        try:
+            other = book.load(name)
+        except ImportRefused:  # that sheet's own trouble (too many rows …) is for when it is imported
+            continue
+        ahead = _read_ahead(other)
+        choice = find_header(_with_merges(other, ahead), other.col0, indexes)
+        other.rows = iter(())  # only its header was needed
+        if choice is None:
+            continue
+        out.append(Issue(None, None, None, WARNING, "more_sheets",
+                         f"工作表「{name}」也有{choice.match.kind.label}数据（表头在第 {ahead[choice.row_index][0]} 行），"
+                         f"本次只导入工作表「{chosen}」。请另行导入该工作表：命令行加 --sheet {name}，"
+                         f"或在 Excel、WPS 中把它另存为单独的文件后导入。"))
+    return out
 
 
 def _empty(book: Book, name: str) -> bool:
