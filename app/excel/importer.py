@@ -378,8 +378,8 @@ def _more_sheets_with_data(book: Book, chosen: str, indexes: list[HeaderIndex]) 
             continue
         out.append(Issue(None, None, None, WARNING, "more_sheets",
                          f"工作表「{name}」也有{choice.match.kind.label}数据（表头在第 {ahead[choice.row_index][0]} 行），"
-                         f"本次只导入工作表「{chosen}」。请另行导入该工作表：命令行加 --sheet {name}，"
-                         f"或在 Excel、WPS 中把它另存为单独的文件后导入。"))
+                         f"本次只导入工作表「{chosen}」。请另行导入该工作表：在 Excel、WPS 中把它另存为单独的"
+                         f"文件后导入，或在命令行加 --sheet {name}。"))
     return out
 
 
