@@ -401,7 +401,7 @@ def test_records_in_another_sheet_are_not_missed_without_a_word(ctx, tmp_path):
     assert (result.sheet, result.rows) == ("11月", 2)
     [more] = [i for i in result.issues if i.rule == "more_sheets"]
     assert more.severity == "warning" and "工作表「12月」也有行政处罚数据" in more.message
-    assert "--sheet 12月" in more.message
+    assert "--sheet 12月" in more.message and result.sheets == ["11月", "12月"]
     chosen = import_file(ctx, tmp_path / "two.xlsx", ImportOptions(sheet="12月"))
     assert (chosen.rows, chosen.imported) == (3, 3)
     assert not [i for i in chosen.issues if i.rule == "more_sheets"]

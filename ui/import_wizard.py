@@ -68,9 +68,12 @@ class Plan:
     kind: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None  # None: the first sheet with a header
+    sheets: list[str] = field(default_factory=list)  # the file's sheets with a header, once read
 
     def options(self, **kw) -> ImportOptions:
-        return ImportOptions(kind=self.kind, mapping=dict(self.mapping), units=dict(self.units), keep_rows=True, **kw)
+        return ImportOptions(kind=self.kind, mapping=dict(self.mapping), units=dict(self.units), keep_rows=True,
+                             sheet=self.sheet, **kw)
 
     def key(self) -> tuple:
         try:
@@ -78,7 +81,8 @@ class Plan:
             stamp: tuple = (stat.st_mtime_ns, stat.st_size)
         except OSError:
             stamp = ()
-        return (str(self.path), stamp, self.kind, tuple(sorted(self.mapping.items())), tuple(sorted(self.units.items())))
+        return (str(self.path), stamp, self.kind, self.sheet, tuple(sorted(self.mapping.items())),
+                tuple(sorted(self.units.items())))
 
 
 class Working(QWidget):
@@ -330,6 +334,15 @@ class ColumnsPage(QWizardPage):
         self.banner = Banner(self)
         self.info = QLabel(self)
         self.info.setWordWrap(True)
+        # Shown when the file has more than one sheet with a header (11月, 12月 …): one is imported at a time.
+        self.sheet = QComboBox(self)
+        self.sheet.activated.connect(self._sheet_chosen)
+        self.sheet_label = QLabel(self.tr("工作表(&S)："), self)
+        self.sheet_label.setBuddy(self.sheet)
+        sheet_row = QHBoxLayout()
+        sheet_row.addWidget(self.sheet_label)
+        sheet_row.addWidget(self.sheet)
+        sheet_row.addStretch(1)
         self.table = QTableWidget(0, 4, self)
         self.table.setHorizontalHeaderLabels([self.tr("列"), self.tr("表头"), self.tr("导入为"), self.tr("说明")])
         self.table.verticalHeader().hide()
@@ -348,13 +361,15 @@ class ColumnsPage(QWizardPage):
         v = QVBoxLayout(self)
         v.addWidget(self.working)
         v.addWidget(self.banner)
+        v.addLayout(sheet_row)
         v.addWidget(self.info)
         v.addWidget(self.table, 1)
         v.addWidget(self.unknown)
+        self._show_sheets([])
 
     def initializePage(self) -> None:
         w = self.w
-        key = Plan(w.plan.path, w.plan.kind).key()
+        key = Plan(w.plan.path, w.plan.kind, sheet=w.plan.sheet).key()
         if w.detected is not None and w.detected_key == key:
             self.show_result(w.detected)
             return
@@ -363,7 +378,7 @@ class ColumnsPage(QWizardPage):
         self.info.clear()
         self.unknown.clear()
         self.banner.clear_message()
-        plan = Plan(w.plan.path, w.plan.kind)
+        plan = Plan(w.plan.path, w.plan.kind, sheet=w.plan.sheet)
         w.run(w.import_work(plan.options(dry_run=True)), self.working, self.tr("正在读取并检查“%s”…") % plan.path.name,
               lambda r: self._detected(r, key), self._refused)
         self.completeChanged.emit()
@@ -380,8 +395,27 @@ class ColumnsPage(QWizardPage):
         self.banner.show_message(message + self.tr("\n没有保存任何记录。请修改文件，或返回上一步指定记录类别。"), "error")
         self.completeChanged.emit()
 
+    def _show_sheets(self, names: list[str], current: str | None = None) -> None:
+        self.sheet.clear()
+        for name in names:
+            self.sheet.addItem(name, name)
+        self.sheet.setCurrentIndex(max(self.sheet.findData(current), 0))
+        for widget in (self.sheet, self.sheet_label):
+            widget.setVisible(len(names) > 1)
+
+    def _sheet_chosen(self, _index: int) -> None:
+        """Another sheet of the same file: read and checked anew; the column choices are kept (by header)."""
+        name = self.sheet.currentData()
+        if name is None or name == self.w.plan.sheet or (self.w.plan.sheet is None and name == self.sheet.itemData(0)):
+            return
+        self.w.plan.sheet = name
+        self.initializePage()
+
     def show_result(self, r: ImportResult) -> None:
         catalog = self.w.catalog
+        if len(r.sheets) > 1 or not self.w.plan.sheets:
+            self.w.plan.sheets = list(r.sheets)  # as found when the sheet was chosen automatically
+        self._show_sheets(self.w.plan.sheets, r.sheet)
         self.info.setText(result_line(r, catalog))
         matched = {c.index: c for c in r.columns}
         texts = [(i, t) for i, t in header_texts(r.header, r.col0) if t.strip() not in (REPORT_COLUMN, ROW_COLUMN)]

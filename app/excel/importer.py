@@ -109,6 +109,7 @@ class ImportResult:
     columns: list[Column] = field(default_factory=list)
     kept: list[BuiltRow] = field(default_factory=list)  # with original cells, when asked for
     row_ok: dict[int, bool] = field(default_factory=dict)
+    sheets: list[str] = field(default_factory=list)  # the sheet imported, then other sheets with data
 
     def to_json(self) -> dict:
         return {"file": self.file, "kind": self.kind, "rows": self.rows, "valid": self.valid,
@@ -213,6 +214,7 @@ class _Plan:
     file_issues: list[Issue]
     missing_required: set[str]
     index: HeaderIndex  # the chosen kind's column names, to recognise a second header row
+    more_sheets: list[str]  # later visible sheets with a header of their own (not imported)
 
 
 def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
@@ -243,8 +245,11 @@ def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
     if mapping:
         _apply_mapping(match, mapping)
     issues: list[Issue] = []
-    if options.sheet is None:
-        issues += _more_sheets_with_data(book, sheet.name, indexes)
+    more = _more_sheets_with_data(book, sheet.name, indexes) if options.sheet is None else []
+    for name, label, row in more:
+        issues.append(Issue(None, None, None, WARNING, "more_sheets",
+                            f"工作表「{name}」也有{label}数据（表头在第 {row} 行），本次只导入工作表「{sheet.name}」。"
+                            f"请另行导入该工作表：在导入窗口的“工作表”中选择它，或在命令行加 --sheet {name}。"))
     if not sheet.visible:
         issues.append(Issue(None, None, None, WARNING, "sheet_hidden",
                             f"导入的是隐藏的工作表「{sheet.name}」，请确认这正是要导入的数据。"))
@@ -279,7 +284,7 @@ def _plan(catalog: Catalog, book: Book, options: ImportOptions) -> _Plan:
     builder = RowBuilder(catalog, kind, match.columns, sheet.col0, infer_category=older_format,
                          legacy_codes=older_format, units=options.units)
     return _Plan(book.path.name, kind, sheet, header_num, header_values, match, builder,
-                 ahead[choice.row_index + 1:], issues, {f.code for f in missing}, index)
+                 ahead[choice.row_index + 1:], issues, {f.code for f in missing}, index, [m[0] for m in more])
 
 
 def _join_group_headers(sheet: SheetData, rows: dict[int, list[object]], header_num: int, match: HeaderMatch,
@@ -361,9 +366,10 @@ def _choose_sheet(book: Book, indexes: list[HeaderIndex], options: ImportOptions
     raise _no_header(names[0] if len(names) == 1 else "、".join(s.name for s in book.sheets if s.visible), indexes)
 
 
-def _more_sheets_with_data(book: Book, chosen: str, indexes: list[HeaderIndex]) -> list[Issue]:
-    """The visible sheets after the one imported that have a header too (11月, 12月 … in one file):
-    one import reads one sheet, and records left in another would be missed without a word."""
+def _more_sheets_with_data(book: Book, chosen: str, indexes: list[HeaderIndex]) -> list[tuple[str, str, int]]:
+    """(sheet, kind label, header row) of the visible sheets after the one imported that have a header
+    too (11月, 12月 … in one file): one import reads one sheet, and records left in another would be
+    missed without a word."""
     out = []
     names = [s.name for s in book.sheets if s.visible]
     for name in names[names.index(chosen) + 1:] if chosen in names else []:
@@ -374,12 +380,8 @@ def _more_sheets_with_data(book: Book, chosen: str, indexes: list[HeaderIndex]) 
         ahead = _read_ahead(other)
         choice = find_header(_with_merges(other, ahead), other.col0, indexes)
         other.rows = iter(())  # only its header was needed
-        if choice is None:
-            continue
-        out.append(Issue(None, None, None, WARNING, "more_sheets",
-                         f"工作表「{name}」也有{choice.match.kind.label}数据（表头在第 {ahead[choice.row_index][0]} 行），"
-                         f"本次只导入工作表「{chosen}」。请另行导入该工作表：在 Excel、WPS 中把它另存为单独的"
-                         f"文件后导入，或在命令行加 --sheet {name}。"))
+        if choice is not None:
+            out.append((name, choice.match.kind.label, ahead[choice.row_index][0]))
     return out
 
 
@@ -486,7 +488,8 @@ def _column_issues(catalog: Catalog, kind: Kind, match: HeaderMatch, header_num:
 def _read(plan: _Plan, options: ImportOptions,
           progress: Progress | None) -> tuple[ImportResult, list[BuiltRow], _Stepper]:
     result = ImportResult(plan.file, plan.kind.id, plan.sheet.name, plan.header_row, dry_run=options.dry_run,
-                          header=list(plan.header), col0=plan.sheet.col0, columns=plan.match.columns)
+                          header=list(plan.header), col0=plan.sheet.col0, columns=plan.match.columns,
+                          sheets=[plan.sheet.name, *plan.more_sheets])
     result.issues = list(plan.file_issues)
     step = _Stepper(progress, max(plan.sheet.last_row - plan.header_row, 1))
     built: list[BuiltRow] = []

@@ -205,3 +205,45 @@ def test_a_recognised_column_can_be_set_to_not_imported(qtbot, ctx, tmp_path):
     assert w.plan.mapping == {"备注": ""}
     page.map_column("备注", "BZ")  # back to what the header said: no hand-made choice left
     assert w.plan.mapping == {}
+
+
+def test_a_file_with_two_sheets_of_records_lets_the_clerk_choose_the_sheet(qtbot, ctx, tmp_path):
+    """11月 and 12月 in one file: the first is read, the columns page offers both, and choosing 12月
+    reads and imports that sheet (the findings page names the other one until then)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "11月"
+    for r in table("penalty", 2, seed=1):
+        wb.active.append(r)
+    december = wb.create_sheet("12月")
+    for r in table("penalty", 3, seed=9):
+        december.append(r)
+    wb.save(tmp_path / "两个月.xlsx")
+    w = wizard_for(qtbot, ctx)
+    w.file_page.set_file(tmp_path / "两个月.xlsx")
+    w.next()
+    wait_idle(qtbot, w)
+    page = w.columns_page
+    assert page.sheet.isVisible() and [page.sheet.itemText(i) for i in range(page.sheet.count())] == ["11月", "12月"]
+    assert "工作表「11月」" in page.info.text() and "共 2 行数据" in page.info.text()
+    page.sheet.setCurrentIndex(1)
+    page.sheet.activated.emit(1)
+    wait_idle(qtbot, w)
+    assert w.plan.sheet == "12月" and "工作表「12月」" in page.info.text() and "共 3 行数据" in page.info.text()
+    assert page.sheet.currentText() == "12月" and page.sheet.count() == 2
+    w.next()
+    wait_idle(qtbot, w)
+    w.next()
+    wait_idle(qtbot, w)
+    assert len(ctx.queue.list()) == 3
+    w.accept()
+
+
+def test_a_file_with_one_sheet_of_records_shows_no_sheet_choice(qtbot, ctx, tmp_path):
+    w = wizard_for(qtbot, ctx)
+    w.file_page.set_file(write_xlsx(tmp_path / "p.xlsx", table("penalty", 2)))
+    w.next()
+    wait_idle(qtbot, w)
+    assert not w.columns_page.sheet.isVisible()
+    w.reject()
