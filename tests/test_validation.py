@@ -98,6 +98,8 @@ def test_amounts_with_unit_suffix_are_converted_with_a_warning(validator):
     assert ("CF_NR_FK", "amount_unit_converted", "warning") in found(r)
     r = run(validator, "penalty", CF_NR_FK="0.2万元")
     assert r.fields["CF_NR_FK"] == "0.2"
+    r = run(validator, "penalty", CF_NR_FK="1.5万")
+    assert r.fields["CF_NR_FK"] == "1.5" and ("CF_NR_FK", "amount_unit_converted", "warning") in found(r)
 
 
 def test_amounts_are_canonical_decimal_text(validator):

@@ -25,7 +25,7 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 _DATE_TIME = re.compile(r"^(.+?)(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)$")
-_AMOUNT_SUFFIX = re.compile(r"^(.*?)(万元|元)$")
+_AMOUNT_SUFFIX = re.compile(r"^(.*?)(万元|元|万)$")  # 0.2万 is written for 0.2万元 as often as not
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
