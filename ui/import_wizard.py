@@ -365,6 +365,7 @@ class ColumnsPage(QWizardPage):
         v.addWidget(self.info)
         v.addWidget(self.table, 1)
         v.addWidget(self.unknown)
+        self._shown_sheet: str | None = None  # the sheet the page shows
         self._show_sheets([])
 
     def initializePage(self) -> None:
@@ -406,7 +407,7 @@ class ColumnsPage(QWizardPage):
     def _sheet_chosen(self, _index: int) -> None:
         """Another sheet of the same file: read and checked anew; the column choices are kept (by header)."""
         name = self.sheet.currentData()
-        if name is None or name == self.w.plan.sheet or (self.w.plan.sheet is None and name == self.sheet.itemData(0)):
+        if name is None or name == self._shown_sheet:
             return
         self.w.plan.sheet = name
         self.initializePage()
@@ -415,6 +416,7 @@ class ColumnsPage(QWizardPage):
         catalog = self.w.catalog
         if len(r.sheets) > 1 or not self.w.plan.sheets:
             self.w.plan.sheets = list(r.sheets)  # as found when the sheet was chosen automatically
+        self._shown_sheet = r.sheet
         self._show_sheets(self.w.plan.sheets, r.sheet)
         self.info.setText(result_line(r, catalog))
         matched = {c.index: c for c in r.columns}
