@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from datetime import date
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -229,6 +229,9 @@ precheck_cells = st.one_of(
                                "上饶市某某商贸有限公司", "  有效 ", "ＡＢＣ", "2026/11/20"]),
     sheet_text, st.integers(min_value=0, max_value=10**19), st.floats(allow_nan=False, allow_infinity=False),
     st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)),
+    # Date cells, remembered by value when read without a note (a time of day has one).
+    st.sampled_from([datetime(2026, 11, 20), datetime(2026, 11, 20, 9, 30), date(2026, 11, 20)]),
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)),
 )
 
 

@@ -615,8 +615,11 @@ def _is_total_row(values: list[object], raw: dict[str, object], doc_field: str) 
     """A row whose first filled cell says 合计 (or 小计, 总计 …) and that has no document number (or
     only a count where the numbers stand: 合计 | | 14条)."""
     doc = raw.get(doc_field)
-    if doc and not _COUNT.fullmatch(str(doc).strip()):
-        return False
+    if doc:
+        text = str(doc).strip()
+        # A count begins with 共 or a digit; a document number hardly ever does (one test a row).
+        if not (text[:1] == "共" or text[:1].isdigit()) or not _COUNT.fullmatch(text):
+            return False
     first = next((v for v in values if v not in ("", None)), None)
     if not isinstance(first, str):
         return False

@@ -5,7 +5,7 @@ into one field, values an older header implies (证件类型 = 身份证), and w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from app.catalog.model import Alias, Catalog, Field, Kind
 from app.excel.cells import Convert, converter
@@ -18,6 +18,9 @@ INFERRED = "行政相对人类别由导入推断"
 # What clerks type into a cell that does not apply: read as an empty cell (one warning for the file).
 NOTHING = frozenset({"无", "/", "／", "\\", "-", "－", "—", "——", "--", "空", "暂无", "N/A", "n/a", "NA", "null", "NULL"})
 KNOWN_PER_COLUMN = 5000  # cell texts remembered per column: a column of unique values stops there
+# Cells other than text remembered by their value: dates. Not numbers, as 1, 1.0 and True are one
+# key to a dict but not one cell (True is no code, 1.0 an amount …).
+_BY_VALUE = frozenset({datetime, date})
 SOLE_TRADER, ORGANISATION, PERSON = "个体工商户", "法人及非法人组织", "自然人"
 
 
@@ -124,13 +127,23 @@ class RowBuilder:
                 if fast and v.isprintable() and not (ident and ("+" in v or not v.isascii())):
                     text = as_read = v
                 else:
+                    noted = len(notes)
                     text = convert(v, notes)
-                    as_read = None  # converted (perhaps with a note): not remembered by the cell's text
+                    # A conversion is a function of the cell alone: without a note (which belongs to
+                    # its row) the result is remembered by the cell's text (amounts in 元, line breaks).
+                    as_read = v if len(notes) == noted else None
             elif v is None:
                 continue
             else:
+                remembered = known is not None and v.__class__ in _BY_VALUE
+                if remembered:
+                    norm = known.get(v)
+                    if norm is not None:  # a date cell read before (a column of dates repeats them)
+                        raw[code] = norm
+                        continue
+                noted = len(notes)
                 text = convert(v, notes)
-                as_read = None
+                as_read = v if remembered and len(notes) == noted else None
             if not text:
                 continue
             if join and code in raw:

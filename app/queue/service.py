@@ -69,13 +69,18 @@ def merge_findings(before: list[Finding], found: list[Finding]) -> list[Finding]
 def _large_cache(session, rows: int):
     """A bigger page cache while a large batch is written: the indexes (client_id is random) then
     stay in memory instead of being read and written back page by page. Restored afterwards, as the
-    connection goes back to the pool."""
+    connection goes back to the pool.
+
+    32 MiB rather than all of the batch: the table's own pages are only appended, and once the cache
+    is full SQLite writes them to the WAL from the helper thread (app/store/bulk.py) while the
+    records are still being checked; a cache that held the whole batch wrote all of it at the commit,
+    with the caller waiting (100,000 records: commit 0.29 → 0.21 s, no longer waits for the helper)."""
     if rows < 5000 or session.bind.dialect.name != "sqlite":
         yield
         return
     conn = session.connection()
     before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql("PRAGMA cache_size=-131072")  # KiB: 128 MiB at most, only as pages are used
+    conn.exec_driver_sql("PRAGMA cache_size=-32768")  # KiB: 32 MiB at most, only as pages are used
     try:
         yield
     finally:
@@ -252,11 +257,12 @@ class QueueService:
         if found is None:
             found = deadlines[key] = self._deadline(kind, fields)
         decision, deadline = found
+        # The findings as they are: orjson writes a Finding (a dataclass) as the dict to_dict() gives.
+        found = res.findings
+        errors = res.errors
         return (
             client_id, kind.id, state, fields, fields.get(kind.subject["name"]), res.subject_key,
-            fields.get(kind.doc_number_field), res.doc_key, decision, deadline,
-            [{"field": f.field, "severity": f.severity, "rule": f.rule, "message": f.message} for f in res.findings],
-            res.errors, res.warnings,
+            fields.get(kind.doc_number_field), res.doc_key, decision, deadline, found, errors, len(found) - errors,
         )
 
     # -- change -------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ class Prechecked(dict):
 
     __slots__ = ("pending", "by", "today")
     pending: list[str]
-    by: KindValidator
+    by: KindValidator | None  # None once checked (KindValidator.check)
     today: date
 
     @classmethod
@@ -101,7 +101,7 @@ class KindValidator:
             checker = checkers.get(code)
             if checker is not None:
                 checker.check_value(value, fields, today, emit)
-        return self._finish(fields, found, today)
+        return self._finish(fields, found, today, emit)
 
     def check(self, raw: dict[str, object], today: date) -> CheckResult:
         """Normalise and validate one record. The same findings, in the same order, as
@@ -112,13 +112,17 @@ class KindValidator:
         memo = self._batch_memo(today)
         notes: list[Finding] = []
         found: list[Finding] = []  # of single fields; sorted into catalog order below
+        emit = self._emitter(found)  # one for the record: each field's findings are a slice of `found`
         later: list[str] = []  # fields whose checks read other fields: run once all are normalised
         value_of = self.normalizer.value_of
         value_only = self._value_only
         if raw.__class__ is Prechecked and raw.by is self and raw.today == today:
-            # A plain dict with the same keys in the same order; a pending field's raw text is
-            # replaced by its value (or dropped), as the loop below would have added it.
-            fields = dict(raw)
+            # Checked in place (a reader builds such a record for this one check): a pending field's
+            # raw text is replaced by its value (or dropped), which keeps the keys in the order the
+            # loop below would have added them. Marked as used, so that a second check of the same
+            # record would check all of it.
+            fields = raw
+            raw.by = None
             cells = [(code, fields[code]) for code in raw.pending]
             prechecked = True
         else:
@@ -159,16 +163,15 @@ class KindValidator:
             if code not in value_only or self._is_placeholder(code, norm):
                 later.append(code)  # the placeholder code is allowed or not by the subject's category
                 continue
-            checked = self._check_field(code, norm, today)
+            start = len(found)
+            self._check_into(code, norm, today, emit)
             if seen is not None:
-                self._remember(code, seen, text, (norm, tuple(own), tuple(checked)))
-            found.extend(checked)
+                self._remember(code, seen, text, (norm, tuple(own), tuple(found[start:])))
         if later:
-            emit = self._emitter(found)
             checkers = self.checkers
             for code in later:
                 checkers[code].check_value(fields[code], fields, today, emit)
-        findings = self._finish(fields, found, today)
+        findings = self._finish(fields, found, today, emit)
         if notes:
             findings = notes + findings
         return CheckResult(self.kind.id, fields, findings,
@@ -232,17 +235,22 @@ class KindValidator:
 
     def _check_field(self, code: str, value: str, today: date) -> list[Finding]:
         out: list[Finding] = []
+        self._check_into(code, value, today, self._emitter(out))
+        return out
+
+    def _check_into(self, code: str, value: str, today: date, emit) -> None:
+        """A value-only field's own checks."""
         limit = self.length_only.get(code)
         if limit is not None:
             if len(value) > limit:
-                self.checkers[code].too_long(value, self._emitter(out))
+                self.checkers[code].too_long(value, emit)
         else:
-            self.checkers[code].check_value(value, _NO_FIELDS, today, self._emitter(out))
-        return out
+            self.checkers[code].check_value(value, _NO_FIELDS, today, emit)
 
-    def _finish(self, fields: dict[str, str], found: list[Finding], today: date) -> list[Finding]:
-        """Required fields, catalog order, record rules and the blacklist, after the single fields."""
-        emit = self._emitter(found)
+    def _finish(self, fields: dict[str, str], found: list[Finding], today: date, emit=None) -> list[Finding]:
+        """Required fields, catalog order, record rules and the blacklist, after the single fields.
+        `emit` (when given) appends to `found`."""
+        emit = emit or self._emitter(found)
         # A few key lookups (issubset(fields) would copy the record's keys into a set first).
         if not self._required_codes <= fields.keys():
             for code, checker in self.required:
@@ -300,13 +308,15 @@ class Validator:
         today = today or local_today()
         index = existing if existing is not None else DuplicateIndex()
         catalog_kinds = self.catalog.kinds
+        validators = self._kinds
         pause_gc()  # many small objects, all kept, no cycles (app/gc_pause.py)
         try:
             for i, (kind_id, raw) in enumerate(items):
-                result = self.check(kind_id, raw, today)
+                kv = validators.get(kind_id)
+                result = kv.check(raw, today) if kv is not None else self.check(kind_id, raw, today)
                 kind = catalog_kinds.get(result.kind)
-                owner = owners[i] if owners else None
-                if kind is not None:
+                if kind is not None and result.doc_key:  # a record without a document number has no duplicate
+                    owner = owners[i] if owners else None
                     result.findings.extend(index.check(kind, result.doc_key, result.subject_key, owner))
                     index.add(kind.id, result.doc_key, result.subject_key, owner or f"#{i}", where, i + 1)
                 yield result
