@@ -280,3 +280,61 @@ def test_a_record_looked_up_by_another_validator_is_checked_in_full():
     assert other.check(raw, TODAY).fields["CF_XDR_MC"] == "上饶市某商店"
     assert kv.check(raw, date(2026, 11, 27)).fields["CF_XDR_MC"] == "上饶市某商店"
     assert kv.check(raw, TODAY).fields["CF_XDR_MC"] == "上饶市某商店\u3000"  # trusted, as documented
+
+
+def _rule_strings(value: object) -> set[str]:
+    """Every text a rule declaration holds: field values its conditions name, prefixes, dates."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*map(_rule_strings, value.values()))
+    if isinstance(value, list | tuple):
+        return set().union(*map(_rule_strings, value))
+    return set()
+
+
+RULE_DATES = ["2019-05-01", "2021-07-14", "2021-07-15", "2026-11-20", "2026-11-27", "2030-01-01"]
+RULE_CODES = ["91361100613186098Q", "92361100MA39XXXX0R", CATALOG.placeholder_uscc, "613186098", "61318609-8"]
+
+
+def _rule_field_value(f, strings: list[str]):
+    """Values that make the rules speak: dates around the ones they name, amounts, codes, the values
+    their conditions name, or (for a multi-value field) two of them."""
+    listed = sorted(CATALOG.code_lists[f.code_list].codes) if f.code_list in CATALOG.code_lists else []
+    if f.type == "D":
+        return st.sampled_from(RULE_DATES)
+    if f.type == "A":
+        return st.sampled_from(["0", "0.5", "12", "许多"])
+    if f.type == "U" or f.identifier:
+        return st.sampled_from(RULE_CODES)
+    if listed or f.type == "M":
+        return st.lists(st.sampled_from(listed or strings), min_size=1, max_size=2).map(";".join)
+    return st.sampled_from(strings)
+
+
+@pytest.mark.parametrize("kind_id", sorted(CATALOG.kinds))
+@FUZZ
+@given(data=st.data())
+def test_a_kinds_rules_in_one_function_find_what_each_rule_finds(kind_id, data):
+    """compile_rules() writes all rules of a kind into one function (conditions tested once for a
+    group, cheap tests before a rule's own function): it must report exactly what the rules report
+    one by one, each by its own function."""
+    from collections import Counter
+
+    from app.validation.rules import RuleContext, compile_rule, compile_rules
+
+    kind = CATALOG.kind(kind_id)
+    ctx = RuleContext(CATALOG, kind, None)
+    strings = sorted(_rule_strings(list(kind.rules)))
+    fields: dict[str, str] = {}
+    for f in kind.fields:
+        if data.draw(st.booleans(), label=f"has {f.code}"):
+            fields[f.code] = data.draw(_rule_field_value(f, strings), label=f.code)
+
+    def run(rules) -> Counter:
+        out: list[tuple] = []
+        for rule in rules:
+            rule(fields, TODAY, lambda *finding: out.append(finding))
+        return Counter(out)
+
+    assert run([compile_rules(ctx, kind.rules)]) == run([compile_rule(ctx, r) for r in kind.rules])

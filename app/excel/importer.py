@@ -529,12 +529,13 @@ def _read(plan: _Plan, options: ImportOptions,
             if not built and _is_column_numbers([values[p] for p in mapped if p < len(values)]):
                 header_rows.append(num)
                 continue
-            if _is_total_row(values, row.raw, doc_field):
-                totals.append(num)
-                continue
-            if _is_footer_row(values, row.raw, doc_field):
-                footers.append(num)
-                continue
+            if not doc or _may_be_count(doc):  # a row with a document number is neither
+                if _is_total_row(values, row.raw, doc_field):
+                    totals.append(num)
+                    continue
+                if _is_footer_row(values, row.raw, doc_field):
+                    footers.append(num)
+                    continue
             if len(built) >= limit:
                 raise too_many_rows(plan.sheet.name, num, options.limits)
             if unnamed:
@@ -615,16 +616,20 @@ def _is_total_row(values: list[object], raw: dict[str, object], doc_field: str) 
     """A row whose first filled cell says 合计 (or 小计, 总计 …) and that has no document number (or
     only a count where the numbers stand: 合计 | | 14条)."""
     doc = raw.get(doc_field)
-    if doc:
-        text = str(doc).strip()
-        # A count begins with 共 or a digit; a document number hardly ever does (one test a row).
-        if not (text[:1] == "共" or text[:1].isdigit()) or not _COUNT.fullmatch(text):
-            return False
+    if doc and not (_may_be_count(doc) and _COUNT.fullmatch(str(doc).strip())):
+        return False
     first = next((v for v in values if v not in ("", None)), None)
     if not isinstance(first, str):
         return False
     text = "".join(first.split())
     return any(text.startswith(w) and not text[len(w):].strip(":：0123456789条项件笔") for w in TOTAL_WORDS)
+
+
+def _may_be_count(doc: object) -> bool:
+    """What a total row has where the document number stands (共 14 条, 14) begins with 共 or a digit;
+    a document number hardly ever does. One cheap test a row before the closer looks."""
+    head = str(doc).lstrip()[:1]
+    return head == "共" or head.isdigit()
 
 
 def _is_footer_row(values: list[object], raw: dict[str, object], doc_field: str) -> bool:

@@ -76,7 +76,7 @@ class KindValidator:
         self.order = {f.code: i for i, f in enumerate(kind.fields)}
         self.length_only = {code: c.f.length for code, c in self.checkers.items() if c.length_only}
         ctx = RuleContext(catalog, kind, calendar)
-        self.rules = compile_rules(ctx, kind.rules)
+        self.record_rules = compile_rules(ctx, kind.rules)  # one function for all of them
         self.overrides = catalog.severity_overrides
         # Fields whose normalised value and findings follow from the value alone (and today's date).
         # A batch repeats such values all the time (the bureau's own name and code on every row, a
@@ -259,8 +259,7 @@ class KindValidator:
         if len(found) > 1:
             order = self.order
             found.sort(key=lambda f: order.get(f.field, -1))
-        for rule in self.rules:
-            rule(fields, today, emit)
+        self.record_rules(fields, today, emit)
         if self.blacklist is not None:
             found.extend(self.blacklist.findings(self.kind, fields, self.catalog.placeholder_uscc, today))
         return found
