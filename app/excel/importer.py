@@ -12,7 +12,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -78,16 +78,48 @@ class RowWhere(str):
     """How a duplicate names the earlier row: by its spreadsheet row number, not its position in
     the batch (the validator formats this with n = position + 1)."""
 
-    rows: list[int]
+    built: Sequence[BuiltRow]
 
-    def __new__(cls, rows: list[int]) -> RowWhere:
+    def __new__(cls, built: Sequence[BuiltRow]) -> RowWhere:
         obj = super().__new__(cls, "第 {n} 行")
-        obj.rows = rows
+        obj.built = built
         return obj
 
     def format(self, *args: object, **kwargs: object) -> str:  # type: ignore[override]
         n = kwargs.get("n")
-        return f"第 {self.rows[n - 1]} 行" if isinstance(n, int) and 0 < n <= len(self.rows) else "本文件中"
+        return f"第 {self.built[n - 1].row} 行" if isinstance(n, int) and 0 < n <= len(self.built) else "本文件中"
+
+
+class _Records(Sequence):
+    """The built rows as QueueService.add() takes them, (kind, raw record), read from the rows as
+    they are asked for: lists of 100,000 pairs, notes and row numbers made first cost a pass over
+    rows built long before each (0.1 s, mostly waiting for memory)."""
+
+    def __init__(self, kind_id: str, built: list[BuiltRow]):
+        self.kind_id, self.built = kind_id, built
+
+    def __len__(self) -> int:
+        return len(self.built)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self.kind_id, self.built[i].raw
+
+    def __iter__(self):
+        kind_id = self.kind_id
+        return ((kind_id, b.raw) for b in self.built)
+
+
+class _Notes(Sequence):
+    """Each built row's reader notes, by position (QueueService.add's `findings`)."""
+
+    def __init__(self, built: list[BuiltRow]):
+        self.built = built
+
+    def __len__(self) -> int:
+        return len(self.built)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self.built[i].notes
 
 
 @dataclass
@@ -652,9 +684,9 @@ def _dry_run(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step
              today: date) -> None:
     queue = ctx.queue
     with ctx.store.session() as s:
-        index = queue.duplicate_index(s, [(plan.kind.id, b.raw) for b in built])
+        index = queue.duplicate_index(s, _Records(plan.kind.id, built))
     items = _items(plan, built, step, result.rows)
-    checked = queue.validator.check_batch(items, index, today, where=RowWhere([b.row for b in built]))
+    checked = queue.validator.check_batch(items, index, today, where=RowWhere(built))
     findings = []
     for b, res in zip(built, checked, strict=True):
         merged = merge_findings(b.notes, res.findings)
@@ -696,10 +728,10 @@ def _store(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: 
                                   invalid=result.rows - valid, imported=imported, skipped=len(added) - imported,
                                   actor=options.actor or _actor())
 
-    added = ctx.queue.add([(plan.kind.id, b.raw) for b in built], actor=options.actor,
+    added = ctx.queue.add(_Records(plan.kind.id, built), actor=options.actor,
                           source=f"excel:{plan.file}", skip_invalid=options.skip_invalid,
                           progress=add_progress if progress else None,
-                          findings=[b.notes for b in built], where=RowWhere([b.row for b in built]),
+                          findings=_Notes(built), where=RowWhere(built),
                           before_commit=remember, today_=today)
     _collect(plan, result, built, [a.findings for a in added])
     result.imported = sum(1 for a in added if a.client_id is not None)

@@ -116,6 +116,8 @@ class KindValidator:
         later: list[str] = []  # fields whose checks read other fields: run once all are normalised
         value_of = self.normalizer.value_of
         value_only = self._value_only
+        uscc_fields, placeholder = self._uscc_fields, self.catalog.placeholder_uscc
+        length_only, checkers = self.length_only, self.checkers
         if raw.__class__ is Prechecked and raw.by is self and raw.today == today:
             # Checked in place (a reader builds such a record for this one check): a pending field's
             # raw text is replaced by its value (or dropped), which keeps the keys in the order the
@@ -160,15 +162,18 @@ class KindValidator:
                     del fields[code]
                 continue
             fields[code] = norm
-            if code not in value_only or self._is_placeholder(code, norm):
+            if code not in value_only or (code in uscc_fields and norm == placeholder):
                 later.append(code)  # the placeholder code is allowed or not by the subject's category
                 continue
             start = len(found)
-            self._check_into(code, norm, today, emit)
+            limit = length_only.get(code)  # _check_into(), written out: four or five cells a record
+            if limit is None:
+                checkers[code].check_value(norm, _NO_FIELDS, today, emit)
+            elif len(norm) > limit:
+                checkers[code].too_long(norm, emit)
             if seen is not None:
                 self._remember(code, seen, text, (norm, tuple(own), tuple(found[start:])))
         if later:
-            checkers = self.checkers
             for code in later:
                 checkers[code].check_value(fields[code], fields, today, emit)
         findings = self._finish(fields, found, today, emit)
