@@ -8,6 +8,7 @@ record and an audit event in one transaction, and nothing else writes the record
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import logging
 import os
@@ -41,7 +42,10 @@ class Cancelled(UserError):
     code = "cancelled"
 
 
+@functools.cache
 def _actor() -> str:
+    """The signed-in user, named in the audit trail. Looked up once: without USER/USERNAME set it is
+    a passwd (NSS) lookup, 0.1 s the first time in a process."""
     try:
         return getpass.getuser()[:64]
     except Exception:  # no user name in some service accounts
@@ -125,6 +129,7 @@ class QueueService:
     def __init__(self, ctx):
         self.ctx = ctx
         self._validator: Validator | None = None
+        _actor()  # at start-up rather than in the first import or save
 
     # -- the parts it stands on ---------------------------------------------------------------------
     @property
