@@ -301,7 +301,7 @@ def test_a_large_batch_is_stored_in_order_with_an_audit_event_each(ctx):
     assert [e[0] for e in events] == ids
     assert {e[1:6] for e in events} == {("clerk", "create", None, "ready", '{"source":"excel:x.xlsx"}')}
     assert events[0][6] == created[0] == created[1]
-    assert temp == 0  # the staging table is gone
+    assert temp == 0  # no temporary table left behind
     # The ORM reads the rows back as it wrote them: times in SQLAlchemy's own text format.
     rec = ctx.queue.get(ids[-1])
     assert rec.state == "ready" and rec.fields["CF_WSH"] == items[-1][1]["CF_WSH"]

@@ -24,7 +24,7 @@ from app.clock import now, today
 from app.errors import UserError
 from app.gc_pause import gc_paused
 from app.queue import states as st
-from app.store.bulk import STAGE, BulkInsert, json_text
+from app.store.bulk import BulkInsert, json_text
 from app.store.models import AuditEvent, Record
 from app.validation.duplicates import DuplicateIndex, doc_key
 from app.validation.engine import CheckResult, Validator
@@ -107,9 +107,10 @@ _RECORD_COLUMNS = (
     "client_id", "kind", "state", "fields", "subject_name", "subject_key", "doc_number", "doc_key",
     "decision_date", "deadline", "findings", "error_count", "warning_count",
 )
-# The "create" event of each record just moved in from the staging table (app/store/bulk.py).
+# The "create" event of each record of the chunk just written (app/store/bulk.py).
 _CREATE_AUDIT = ("INSERT INTO audit_events (client_id, at, actor, action, old_state, new_state, detail) "
-                 "SELECT client_id, :same_created_at, :actor, 'create', NULL, state, :detail FROM temp.{stage} ORDER BY rowid")
+                 "SELECT client_id, :same_created_at, :actor, 'create', NULL, state, :detail FROM records "
+                 "WHERE id > :chunk_after ORDER BY id")
 _CHUNK = 4000  # records checked while the previous chunk is written
 _KEYS_PER_QUERY = 500  # document numbers looked up per query (SQLite allows 999 parameters at least)
 
@@ -220,7 +221,7 @@ class QueueService:
         deadlines: dict[tuple[str, str], tuple[str | None, str | None]] = {}
         ids = iter(client_ids(total))
         stored = 0
-        audit = (_CREATE_AUDIT.format(stage=STAGE), {"actor": actor, "detail": json_text({"source": source})})
+        audit = (_CREATE_AUDIT, {"actor": actor, "detail": json_text({"source": source})})
         with gc_paused(), self.store.session() as s:
             checked = self.validator.iter_batch(_reporting(items, progress, total), self.duplicate_index(s, items),
                                                 today_ or today(), where=where)

@@ -1,13 +1,13 @@
 """Writing many rows inside a session's transaction without making the caller wait for SQLite.
 
 Storing 100,000 records costs SQLite a few seconds (the table's pages, seven indexes, the audit
-rows), about as long as checking them costs Python. The two can run side by side: the caller hands
-each chunk of rows to a helper thread, which writes it into a staging table in memory (no indexes; a
-block of 2,000 rows per statement) and moves it into the real tables with one INSERT … SELECT.
-SQLite releases the GIL for the whole of each statement, so the rows, pages and indexes are written
-on a second core while the caller checks the next chunk. It stays one transaction on one
-connection: a failure or a cancel anywhere rolls all of it back. The connection is only ever used by
-one thread at a time (the caller waits until the helper is idle before it hands over the next chunk).
+rows), about as long as checking them costs Python. The two run side by side: the caller hands each
+chunk of rows to a helper thread, which writes it with a few INSERT statements of 2,000 rows each.
+SQLite releases the GIL for the whole of a statement, so the rows, pages and indexes are written on
+a second core while the caller checks the next chunk (only binding a statement's values takes the
+GIL from the caller, about a millisecond). It stays one transaction on one connection: a failure or
+a cancel anywhere rolls all of it back. The connection is only ever used by one thread at a time
+(the caller waits until the helper is idle before it hands over the next chunk).
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ import orjson
 from sqlalchemy import JSON, Table
 from sqlalchemy.exc import DBAPIError
 
-STAGE = "creditdesk_stage"  # the staging table, in the connection's temp database
-_BLOCK = 2000  # rows staged per statement
+_BLOCK = 2000  # rows written a statement
 
 
 def json_text(value: object) -> str:
@@ -76,8 +75,8 @@ def converters(table: Table, columns: Sequence[str], dialect) -> list:
 
 
 def prepare(rows: Sequence[Sequence], convert: list) -> list[tuple]:
-    """Rows as SQLite stores them. JSON is staged as UTF-8 bytes (orjson's own output) and turned
-    into text by the move (CAST … AS TEXT), which spares a decode and an encode per value."""
+    """Rows as SQLite stores them. JSON is bound as UTF-8 bytes (orjson's own output) and turned into
+    text by the statement (CAST … AS TEXT), which spares a decode and an encode per value."""
     active = [(i, orjson.dumps if fn is json_text else fn, fn is json_text) for i, fn in enumerate(convert)
               if fn is not None]
     prepared = []
@@ -92,12 +91,13 @@ def prepare(rows: Sequence[Sequence], convert: list) -> list[tuple]:
 
 class BulkInsert:
     """Rows of `table` written in the session's transaction: `columns` vary from row to row (each
-    row's values in that order), `same` holds the values every row shares (bound once to the move).
+    row's values in that order), `same` holds the values every row shares (bound once a statement).
 
-    `then` are statements run after each chunk has been moved, reading the chunk from the staging
-    table `temp.creditdesk_stage` (the audit event of each new record, for instance), each with its
-    parameters and the shared values as :same_<column>. Use as a context manager; put() the rows in chunks. Leaving the block with an
-    exception stops the helper first, so the caller's rollback finds the connection idle."""
+    `then` are statements run after each chunk has been written, each with its parameters, the
+    shared values as :same_<column> and :chunk_after, the largest rowid before the chunk: they read
+    the chunk as `WHERE rowid > :chunk_after` (the audit event of each new record, for instance).
+    Use as a context manager; put() the rows in chunks. Leaving the block with an exception stops
+    the helper first, so the caller's rollback finds the connection idle."""
 
     def __init__(self, session, table: Table, columns: Sequence[str], same: dict[str, object] | None = None,
                  then: Sequence[tuple[str, dict]] = ()):
@@ -115,29 +115,25 @@ class BulkInsert:
         self.same = {name: (fn(value) if fn is not None and (value is not None or fn is json_text) else value)
                      for (name, value), fn in zip(same.items(), converters(table, list(same), dialect), strict=True)}
         self.convert = converters(table, self.columns, dialect)
-        self._go = threading.Semaphore(0)  # the helper has a chunk to move (or is told to stop)
+        # One statement writes a block of rows. The shared values are its first parameters (?1 …),
+        # named again in every row; a row's own follow as plain ?, numbered on from there. JSON is
+        # bound as orjson's UTF-8 bytes and stored as text (CAST), which spares a decode per value.
+        shared = [f"?{i + 1}" for i in range(len(self.same))]
+        own = ["CAST(? AS TEXT)" if fn is json_text else "?" for fn in self.convert]
+        self._row_marks = f"({', '.join([*shared, *own])})"
+        self._insert_into = f"INSERT INTO {table.name} ({', '.join([*self.same, *self.columns])}) VALUES "
+        # As many rows a statement as SQLite takes values (32,766 since 3.32; 999 before).
+        limit = self.raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        self._block = max(1, min((limit - len(self.same)) // max(len(self.columns), 1), _BLOCK))
+        self._sql_for: dict[int, str] = {}  # rows in a block -> its statement
+        self._chunk: list[tuple] = []
+        self._go = threading.Semaphore(0)  # the helper has a chunk to write (or is told to stop)
         self._idle = threading.Semaphore(1)  # the helper is not using the connection
         self._stop = False
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
-        self._stage_sqls: dict[int, str] = {}
 
     def __enter__(self) -> BulkInsert:
-        cols = ", ".join(self.columns)
-        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{STAGE}")
-        self.conn.exec_driver_sql(f"CREATE TEMP TABLE {STAGE} AS SELECT {cols} FROM {self.table.name} WHERE 0")
-        taken = [f"CAST({name} AS TEXT)" if fn is json_text else name
-                 for name, fn in zip(self.columns, self.convert, strict=True)]
-        self._same_params = {f"same_{name}": v for name, v in self.same.items()}
-        self._stage_into = f"INSERT INTO temp.{STAGE} ({cols}) VALUES "
-        self._row_marks = f"({', '.join('?' * len(self.columns))})"
-        # As many rows per statement as SQLite takes values (32,766 since 3.32; 999 before).
-        limit = self.raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        self._block = max(1, min(limit // len(self.columns), _BLOCK))
-        self._chunk: list[tuple] = []
-        self._move_sql = (f"INSERT INTO {self.table.name} ({', '.join([*self.columns, *self.same])}) "
-                          f"SELECT {', '.join([*taken, *(':' + k for k in self._same_params)])} "
-                          f"FROM temp.{STAGE} ORDER BY rowid")
         self._thread = threading.Thread(target=self._run, name="creditdesk-bulk-insert", daemon=True)
         _quick_switching(True)
         self._thread.start()
@@ -155,25 +151,22 @@ class BulkInsert:
         self._chunk = prepared
         self._go.release()
 
-    def _stage(self, rows: list[tuple]) -> None:
-        """The chunk into the staging table, a block of rows per statement. sqlite3 binds a
-        statement's values holding the GIL and runs it without: the caller's thread runs on while
-        SQLite writes the block (inserted row by row, each row would wait for the GIL in turn)."""
+    def _write(self, rows: list[tuple]) -> None:
+        """The chunk, a block of rows a statement. sqlite3 binds a statement's values holding the GIL
+        and runs it without: the caller's thread runs on while SQLite writes the block (written row by
+        row, the helper would wait for the GIL after every row)."""
+        shared = list(self.same.values())
         for start in range(0, len(rows), self._block):
             block = rows[start:start + self._block]
-            self.raw.execute(self._stage_sql(len(block)), list(chain.from_iterable(block)))
-
-    def _stage_sql(self, n: int) -> str:
-        sql = self._stage_sqls.get(n)
-        if sql is None:
-            sql = self._stage_sqls[n] = self._stage_into + ", ".join([self._row_marks] * n)
-        return sql
+            sql = self._sql_for.get(len(block))
+            if sql is None:
+                sql = self._sql_for[len(block)] = self._insert_into + ", ".join([self._row_marks] * len(block))
+            self.raw.execute(sql, shared + list(chain.from_iterable(block)))
 
     def _run(self) -> None:
-        # The `then` statements may use the shared values too, as :same_<column>.
-        statements = [(self._move_sql, self._same_params),
-                      *((sql, {**self._same_params, **params}) for sql, params in self.then),
-                      (f"DELETE FROM temp.{STAGE}", ())]
+        same = {f"same_{name}": v for name, v in self.same.items()}
+        then = [(sql, {**same, **params}) for sql, params in self.then]
+        last_rowid = f"SELECT coalesce(max(rowid), 0) FROM {self.table.name}"
         while True:
             self._go.acquire()
             if self._stop:
@@ -181,10 +174,12 @@ class BulkInsert:
             sql = ""
             try:
                 if self._error is None:
-                    sql = self._stage_into
-                    self._stage(self._chunk)
-                    for sql, params in statements:
-                        self.raw.execute(sql, params)
+                    sql = last_rowid
+                    before = self.raw.execute(sql).fetchone()[0]
+                    sql = self._insert_into
+                    self._write(self._chunk)
+                    for sql, params in then:
+                        self.raw.execute(sql, {**params, "chunk_after": before})
             except sqlite3.Error as exc:  # handed to the caller's thread at its next put() or at the end
                 # As SQLAlchemy would have raised it, so that the store turns a full disk into its message.
                 self._error = DBAPIError.instance(sql, None, exc, sqlite3.Error)
@@ -195,7 +190,7 @@ class BulkInsert:
                 self._idle.release()
 
     def _finish_helper(self) -> None:
-        self._idle.acquire()  # wait until the last chunk is moved
+        self._idle.acquire()  # wait until the last chunk is written
         self._stop = True
         self._go.release()
         if self._thread is not None:
@@ -205,7 +200,6 @@ class BulkInsert:
     def __exit__(self, exc_type, exc, tb) -> None:
         self._finish_helper()
         if exc_type is not None:
-            return  # the caller's rollback drops the staging table with everything else
+            return  # the caller rolls back
         if self._error is not None:
             raise self._error
-        self.conn.exec_driver_sql(f"DROP TABLE temp.{STAGE}")
