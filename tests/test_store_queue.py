@@ -357,3 +357,21 @@ def test_a_failure_inside_the_helper_thread_rolls_back_the_whole_batch(ctx):
         assert conn.exec_driver_sql("SELECT count(*) FROM records").scalar() == 1
         assert conn.exec_driver_sql("SELECT count(*) FROM audit_events").scalar() == 1
     assert len(ctx.queue.add(_penalties(2, seed=11))) == 2
+
+
+def test_new_record_ids_are_version_7_uuids_in_the_order_made():
+    """Time-ordered ids (RFC 9562) keep the client_id indexes growing at their end; unique all the same."""
+    import time
+    import uuid
+
+    from app.queue.service import client_ids
+
+    before = time.time_ns() // 1_000_000
+    ids = client_ids(300_000)  # past the 262,144 ids that share the part before the variant
+    after = time.time_ns() // 1_000_000
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    for text in ids[:1000] + ids[262_000:263_000] + ids[-1000:]:
+        u = uuid.UUID(text)
+        assert str(u) == text and u.version == 7 and u.variant == uuid.RFC_4122
+        assert before <= u.int >> 80 <= after
+    assert client_ids(0) == [] and not set(client_ids(1000)) & set(ids)

