@@ -37,7 +37,7 @@ def _steps(data: Path, state: dict) -> list[tuple[str, Callable[[], str]]]:
         return f"示例处罚记录校验通过（{len(result.fields)} 个字段）"
 
     def save_sample() -> str:
-        # The whole write path of an import: staging table, helper thread, audit events, commit.
+        # The whole write path of an import: helper thread, block inserts, audit events, commit.
         ctx = state["ctx"]
         [added] = ctx.queue.add([("penalty", _sample())], source="self-test", today_=date(2026, 11, 26))
         if added.state != "ready" or [e.action for e in ctx.queue.history(added.client_id)] != ["create"]:

@@ -277,7 +277,7 @@ def test_add_as_draft_keeps_a_valid_record_a_draft(ctx):
     assert res.state == st.DRAFT and [e.action for e in ctx.queue.history(res.client_id)] == ["create"]
 
 
-# -- large batches: staged in memory, moved in by a helper thread (app/store/bulk.py) ----------------
+# -- large batches: written by a helper thread, 2,000 rows a statement (app/store/bulk.py) -----------
 def _penalties(n: int, seed: int = 5) -> list[tuple[str, dict]]:
     rng = random.Random(seed)
     return [("penalty", factories.penalty(rng, i + 1)) for i in range(n)]
@@ -352,7 +352,7 @@ def test_a_failure_inside_the_helper_thread_rolls_back_the_whole_batch(ctx):
     with pytest.raises(StoreError) as caught:
         ctx.queue.add(_penalties(3 * _CHUNK, seed=4), progress=lambda done, total: chunks.append(done))
     assert caught.value.code == "disk_full" and "磁盘空间已满" in str(caught.value)
-    assert max(chunks) > _CHUNK  # it failed after the first chunk had been moved in
+    assert max(chunks) > _CHUNK  # it failed after the first chunk had been written
     with ctx.store.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM records").scalar() == 1
         assert conn.exec_driver_sql("SELECT count(*) FROM audit_events").scalar() == 1
