@@ -46,7 +46,7 @@ class Cancelled(UserError):
 @functools.cache
 def _actor() -> str:
     """The signed-in user, named in the audit trail. Looked up once: without USER/USERNAME set it is
-    a passwd (NSS) lookup, 0.1 s the first time in a process."""
+    a passwd (NSS) lookup, which took 0.1 s the first time inside an import."""
     try:
         return getpass.getuser()[:64]
     except Exception:  # no user name in some service accounts
@@ -72,14 +72,14 @@ def merge_findings(before: list[Finding], found: list[Finding]) -> list[Finding]
 
 @contextlib.contextmanager
 def _large_cache(session, rows: int):
-    """A bigger page cache while a large batch is written: the indexes (client_id is random) then
-    stay in memory instead of being read and written back page by page. Restored afterwards, as the
-    connection goes back to the pool.
+    """A bigger page cache while a large batch is written: the indexes that grow at random places
+    (names, document numbers) then stay in memory instead of being read and written back page by
+    page. Restored afterwards, as the connection goes back to the pool.
 
     32 MiB rather than all of the batch: the table's own pages are only appended, and once the cache
     is full SQLite writes them to the WAL from the helper thread (app/store/bulk.py) while the
     records are still being checked; a cache that held the whole batch wrote all of it at the commit,
-    with the caller waiting (100,000 records: commit 0.29 → 0.21 s; the helper keeps up as before)."""
+    with the caller waiting (100,000 records: commit 0.29 → 0.21 s)."""
     if rows < 5000 or session.bind.dialect.name != "sqlite":
         yield
         return

@@ -42,7 +42,7 @@ def compile_rules(ctx: RuleContext, rules: list[dict] | tuple[dict, ...]) -> Rul
 
     Written out as Python source and compiled once per catalog: 100,000 records meet a dozen rules
     each, and a function call per rule and per condition cost more than the rules' own tests
-    (0.5 s of an import). "required"/"empty" rules that share a condition are tested under one `if`
+    (the rules and required fields of 100,000 records: 0.46 s as a function per rule, 0.29 s so). "required"/"empty" rules that share a condition are tested under one `if`
     (the subject block declares a dozen of them per kind), at the place of the first of them; the
     other kinds of rule are functions of their own, called only when a cheap test on the fields
     says they may have something to report."""
@@ -135,11 +135,11 @@ def _both_or_neither(ctx: RuleContext, ns: Namespace, rule: dict, when: str | No
     a, b = rule["fields"]
     severity, rid = ns.const(rule.get("severity", ERROR)), ns.const(rule.get("rule_id", "both_or_neither"))
 
-    def emit(empty: str) -> str:
+    def finding(empty: str) -> str:  # the source that reports `empty`
         msg = f"{ctx.q(a)}和{ctx.q(b)}应同时填写或同时不填，请补充{ctx.q(empty)}（或删除另一项）。"
         return f"emit({ns.const(empty)}, {severity}, {rid}, {ns.const(msg)})"
     test = f"bool(get({ns.const(a)})) != bool(get({ns.const(b)}))" + (f" and {when}" if when else "")
-    return [f"if {test}:", f"    if get({ns.const(a)}):", f"        {emit(b)}", "    else:", f"        {emit(a)}"]
+    return [f"if {test}:", f"    if get({ns.const(a)}):", f"        {finding(b)}", "    else:", f"        {finding(a)}"]
 
 
 def _date_order(ctx: RuleContext, rule: dict, when) -> Rule:
