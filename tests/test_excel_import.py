@@ -421,6 +421,26 @@ def test_the_header_again_further_down_is_not_a_record(ctx, tmp_path):
     assert "第 5 行又是一行表头" in result.issues[0].message
 
 
+@pytest.mark.parametrize("where", [0, 5])
+def test_the_title_of_a_pasted_table_is_not_a_record(ctx, tmp_path, where):
+    """A title line (one cell) just above the repeated header is part of the pasted table; a record
+    with one cell filled elsewhere stays a record with its errors."""
+    first, second = table("penalty", 2, seed=1), table("penalty", 2, seed=5)
+    cs = codes("penalty")
+    for r in second[1:]:
+        r[cs.index("CF_WSH")] = r[cs.index("CF_WSH")].replace("〔2026〕", "〔2025〕")
+    title = [None] * len(cs)
+    title[where] = "2025年12月行政处罚信息"
+    lone = [None] * len(cs)
+    lone[cs.index("CF_XDR_MC")] = "上饶市某某商店"
+    path = write_xlsx(tmp_path / "p.xlsx", [*first, lone, [None] * len(cs), title, *second])
+    result = import_file(ctx, path, ImportOptions(dry_run=True))
+    assert (result.rows, result.valid, result.invalid) == (5, 4, 1)  # the lone name (row 4) is a draft
+    assert [(i.row, i.rule) for i in result.issues if i.rule in ("header_row", "title_row")] == \
+        [(7, "header_row"), (6, "title_row")]
+    assert "第 6 行只填写了一个单元格" in next(i.message for i in result.issues if i.rule == "title_row")
+
+
 @pytest.mark.parametrize("style", ["ints", "texts", "brackets", "circled"])
 def test_a_row_of_column_numbers_under_the_header_is_not_a_record(ctx, tmp_path, style):
     """Government templates often number the columns (栏次) in the row under the header."""

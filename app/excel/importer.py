@@ -534,6 +534,7 @@ def _read(plan: _Plan, options: ImportOptions,
     footers: list[int] = []
     header_rows: list[int] = []  # between the header and the first record
     repeated: list[int] = []  # the header again further down (several exports pasted into one sheet)
+    titles: list[int] = []  # a pasted table's title line above such a header
     mapped = sorted({c.index - plan.sheet.col0 for c in plan.match.columns})  # 序号 and the like left out
     doc_field = plan.kind.doc_number_field
     # What the document-number cell holds in a copy of the header (its name as in the header, or any
@@ -556,7 +557,12 @@ def _read(plan: _Plan, options: ImportOptions,
             doc = row.raw.get(doc_field)
             if (not built or (isinstance(doc, str) and doc.strip(HEADER_MARKS) in header_names)) and \
                     _is_header_row([values[p] for p in mapped if p < len(values)], plan.index):
-                (repeated if built else header_rows).append(num)
+                if built:
+                    repeated.append(num)
+                    if _is_title(built[-1], doc_field):  # the next table's title, just above its header
+                        titles.append(built.pop().row)
+                else:
+                    header_rows.append(num)
                 continue
             if not built and _is_column_numbers([values[p] for p in mapped if p < len(values)]):
                 header_rows.append(num)
@@ -592,6 +598,10 @@ def _read(plan: _Plan, options: ImportOptions,
     if repeated:
         result.issues.append(Issue(repeated[0], None, None, WARNING, "header_row",
                                    f"{_row_list(repeated)}又是一行表头（几张表粘贴在一起时常见），不是一条记录，未导入。"))
+    if titles:
+        result.issues.append(Issue(titles[0], None, None, WARNING, "title_row",
+                                   f"{_row_list(titles)}只填写了一个单元格，下面紧接着又是表头，是粘贴进来的表格的标题，"
+                                   f"不是一条记录，未导入。"))
     if totals:
         result.issues.append(Issue(totals[0], None, None, WARNING, "total_row",
                                    f"{_row_list(totals)}是合计（小计、总计）行，不是一条记录，未导入。"))
@@ -655,6 +665,13 @@ def _is_total_row(values: list[object], raw: dict[str, object], doc_field: str) 
         return False
     text = "".join(first.split())
     return any(text.startswith(w) and not text[len(w):].strip(":：0123456789条项件笔") for w in TOTAL_WORDS)
+
+
+def _is_title(row: BuiltRow, doc_field: str) -> bool:
+    """A row holding one text and nothing else (no document number): what a table's title line is,
+    2026年11月行政处罚信息 above the header of the next export pasted into the same sheet."""
+    filled = [v for v in row.raw.values() if isinstance(v, str) and v.strip()]
+    return len(filled) == 1 and not row.raw.get(doc_field)
 
 
 def _may_be_count(doc: object) -> bool:
