@@ -98,13 +98,13 @@ def test_progress_and_cancellation(ctx, tmp_path):
 
 
 def test_a_large_import_cancelled_late_or_refused_while_read_keeps_nothing(ctx, tmp_path):
-    """9,001 records go to SQLite in chunks of 4,000 while the next ones are checked. A cancel after
-    two chunks were written, or a row limit found only while a CSV is read, still leaves nothing; a
-    duplicate names a row two chunks earlier; progress only rises, to its total."""
+    """9,001 records go to SQLite in chunks (of 2,000) while the next ones are checked. A cancel after
+    four chunks were written, or a row limit found only while a CSV is read, still leaves nothing; a
+    duplicate names a row four chunks earlier; progress only rises, to its total."""
     from tests.test_excel_books import write_csv
 
     rows = table("penalty", 9000)
-    rows.append(list(rows[1]))  # row 9002 repeats row 2, two chunks earlier
+    rows.append(list(rows[1]))  # row 9002 repeats row 2, four chunks earlier
     path = write_csv(tmp_path / "p.csv", rows)
 
     def cancel_late(done, total):

@@ -112,7 +112,10 @@ _RECORD_COLUMNS = (
 _CREATE_AUDIT = ("INSERT INTO audit_events (client_id, at, actor, action, old_state, new_state, detail) "
                  "SELECT client_id, :same_created_at, :actor, 'create', NULL, state, :detail FROM records "
                  "WHERE id > :chunk_after ORDER BY id")
-_CHUNK = 4000  # records checked while the previous chunk is written
+# Records checked while the previous chunk is written: 2,000 (one statement, app/store/bulk.py) rather
+# than 4,000, so that the helper starts sooner and the last chunk leaves less to wait for (100,000 rows:
+# −0.17 s, the median of four alternating runs; 1,000 gave the same as 2,000).
+_CHUNK = 2000
 _KEYS_PER_QUERY = 500  # document numbers looked up per query (SQLite allows 999 parameters at least)
 
 
