@@ -92,11 +92,12 @@ def _large_cache(session, rows: int):
         conn.exec_driver_sql(f"PRAGMA cache_size={int(before)}")
 
 
-def _reporting(items: Iterable, progress: Progress | None, total: int):
+def _reporting(items: Iterable, progress: Progress | None, total: int) -> Iterable:
     """The items, with progress reported while the validator works through them."""
-    if progress is None:
-        yield from items
-        return
+    return items if progress is None else _reported(items, progress, total)
+
+
+def _reported(items: Iterable, progress: Progress, total: int):
     for i, item in enumerate(items):
         if i % 500 == 0 and progress(i, total) is False:
             raise Cancelled("已取消，没有保存任何记录。")

@@ -53,10 +53,21 @@ class DuplicateIndex:
         if key:
             self.entries.setdefault((kind, key), []).append((owner, subject, where, n))
 
+    def claim(self, kind: Kind, key: str, subject: str | None, owner: str | None, where: str,
+              n: int) -> list[Finding]:
+        """check() then add() (owner None: "#{n - 1}"), with one lookup: the batch's own records."""
+        taken = self.entries.setdefault((kind.id, key), [])
+        found = self._findings(kind, taken, subject, owner) if taken else []
+        taken.append((owner or f"#{n - 1}", subject, where, n))
+        return found
+
     def check(self, kind: Kind, key: str | None, subject: str | None, owner: str | None) -> list[Finding]:
         earlier = self.entries.get((kind.id, key)) if key else None
         if not earlier:
             return []
+        return self._findings(kind, earlier, subject, owner)
+
+    def _findings(self, kind: Kind, earlier: list, subject: str | None, owner: str | None) -> list[Finding]:
         code = kind.doc_number_field
         label = kind.label_of(code)
         same_subject, other_subject = None, None

@@ -320,9 +320,10 @@ class Validator:
                 result = kv.check(raw, today) if kv is not None else self.check(kind_id, raw, today)
                 kind = catalog_kinds.get(result.kind)
                 if kind is not None and result.doc_key:  # a record without a document number has no duplicate
-                    owner = owners[i] if owners else None
-                    result.findings.extend(index.check(kind, result.doc_key, result.subject_key, owner))
-                    index.add(kind.id, result.doc_key, result.subject_key, owner or f"#{i}", where, i + 1)
+                    found = index.claim(kind, result.doc_key, result.subject_key, owners[i] if owners else None,
+                                        where, i + 1)
+                    if found:
+                        result.findings.extend(found)
                 yield result
         finally:
             for kv in self._kinds.values():
