@@ -367,7 +367,7 @@ def test_new_record_ids_are_version_7_uuids_in_the_order_made():
     from app.queue.service import client_ids
 
     before = time.time_ns() // 1_000_000
-    ids = client_ids(300_000)  # past the 262,144 ids that share the part before the variant
+    ids = client_ids(300_000)  # the part before the 4th group changes every 16,384 ids
     after = time.time_ns() // 1_000_000
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     for text in ids[:1000] + ids[262_000:263_000] + ids[-1000:]:
