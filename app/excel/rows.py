@@ -69,7 +69,8 @@ class RowBuilder:
             for target in (alias.sets if alias is not None else {}):
                 self.source.setdefault(target, c.letter)
         self.sets = [p for p in self.plans if p.sets]
-        self.steps = [(p.pos, p.code, p.convert, p.fast, p.ident, p.join, None) for p in self.plans]
+        # (position, field, remembered cells or None, how to read a cell not remembered)
+        self.steps = [(p.pos, p.code, None, (p.convert, p.fast, p.ident, p.join)) for p in self.plans]
         self._checker: KindValidator | None = None
         self._today: date | None = None
         self.infer = infer_category
@@ -92,7 +93,7 @@ class RowBuilder:
         if len(set(codes)) < len(codes):
             return  # two columns for one field (refused, or joined): read as they are
         self._checker, self._today = checker, today
-        self.steps = [(p.pos, p.code, p.convert, p.fast, p.ident, p.join, {}) for p in self.plans]
+        self.steps = [(p.pos, p.code, {}, (p.convert, p.fast, p.ident, p.join)) for p in self.plans]
 
     def build(self, row: int, values: list[object]) -> BuiltRow | None:
         """The raw record of one row, or None when the row is empty."""
@@ -105,16 +106,17 @@ class RowBuilder:
             raw = {}
         notes: list[Finding] = []
         n = len(values)
-        for pos, code, convert, fast, ident, join, known in self.steps:
+        for pos, code, known, how in self.steps:
             if pos >= n:
                 continue
             v = values[pos]
+            if known is not None:
+                norm = known.get(v)  # only texts and dates are remembered: any other cell is not found
+                if norm is not None:  # this very cell was read before and is clean
+                    raw[code] = norm
+                    continue
+            convert, fast, ident, join = how
             if v.__class__ is str:
-                if known is not None:
-                    norm = known.get(v)
-                    if norm is not None:  # this very text was read before and is clean
-                        raw[code] = norm
-                        continue
                 if not v:
                     continue
                 if len(v) <= 4 and v.strip() in NOTHING:
@@ -135,12 +137,7 @@ class RowBuilder:
             elif v is None:
                 continue
             else:
-                remembered = known is not None and v.__class__ in _BY_VALUE
-                if remembered:
-                    norm = known.get(v)
-                    if norm is not None:  # a date cell read before (a column of dates repeats them)
-                        raw[code] = norm
-                        continue
+                remembered = known is not None and v.__class__ in _BY_VALUE  # a column of dates repeats them
                 noted = len(notes)
                 text = convert(v, notes)
                 as_read = v if remembered and len(notes) == noted else None
