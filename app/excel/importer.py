@@ -595,19 +595,14 @@ def _read(plan: _Plan, options: ImportOptions,
     for num in header_rows:
         result.issues.append(Issue(num, None, None, WARNING, "header_row",
                                    f"第 {num} 行是表头的一部分（数据项名称、代码、栏次或填写说明），不是一条记录，未导入。"))
-    if repeated:
-        result.issues.append(Issue(repeated[0], None, None, WARNING, "header_row",
-                                   f"{_row_list(repeated)}又是一行表头（几张表粘贴在一起时常见），不是一条记录，未导入。"))
-    if titles:
-        result.issues.append(Issue(titles[0], None, None, WARNING, "title_row",
-                                   f"{_row_list(titles)}只填写了一个单元格，下面紧接着又是表头，是粘贴进来的表格的标题，"
-                                   f"不是一条记录，未导入。"))
-    if totals:
-        result.issues.append(Issue(totals[0], None, None, WARNING, "total_row",
-                                   f"{_row_list(totals)}是合计（小计、总计）行，不是一条记录，未导入。"))
-    if footers:
-        result.issues.append(Issue(footers[0], None, None, WARNING, "footer_row",
-                                   f"{_row_list(footers)}是表格下方的签字或说明（制表人、审核人、注等），不是一条记录，未导入。"))
+    # Rows that are not records, each kind named once with the rows it was found in.
+    for nums, rule, what in ((repeated, "header_row", "又是一行表头（几张表粘贴在一起时常见）"),
+                             (titles, "title_row", "只填写了一个单元格，下面紧接着又是表头，是粘贴进来的表格的标题"),
+                             (totals, "total_row", "是合计（小计、总计）行"),
+                             (footers, "footer_row", "是表格下方的签字或说明（制表人、审核人、注等）")):
+        if nums:
+            result.issues.append(Issue(nums[0], None, None, WARNING, rule,
+                                       f"{_row_list(nums)}{what}，不是一条记录，未导入。"))
     for p in sorted(unnamed_hits):
         letter = column_letter(p + plan.sheet.col0)
         result.issues.append(Issue(plan.header_row, letter, None, WARNING, "column_without_header",
