@@ -26,7 +26,7 @@ from app.clock import now, today
 from app.errors import UserError
 from app.gc_pause import gc_paused
 from app.queue import states as st
-from app.store.bulk import BulkInsert, json_text
+from app.store.bulk import BulkInsert, json_bytes, json_text
 from app.store.models import AuditEvent, Record
 from app.validation.duplicates import DuplicateIndex, doc_key
 from app.validation.engine import CheckResult, Validator
@@ -254,7 +254,7 @@ class QueueService:
             checked = self.validator.iter_batch(_reporting(items, progress, total), self.duplicate_index(s, items),
                                                 today_ or today(), where=where)
             with contextlib.closing(checked), _large_cache(s, total), \
-                    BulkInsert(s, Record.__table__, _RECORD_COLUMNS, then=[audit], same={
+                    BulkInsert(s, Record.__table__, _RECORD_COLUMNS, then=[audit], encoded=True, same={
                         "revision": 1, "accepted_revision": 0, "catalog_version": catalog.version,
                         "platform_id": None, "platform_message": None, "first_received_at": None,
                         "edited_while_sending": 0, "pending_action": "create", "withdraw_reason": None,
@@ -293,12 +293,14 @@ class QueueService:
         if found is None:
             found = deadlines[key] = self._deadline(kind, fields)
         decision, deadline = found
-        # The findings as they are: orjson writes a Finding (a dataclass) as the dict to_dict() gives.
+        # JSON as it is bound (BulkInsert's `encoded`). orjson writes a Finding (a dataclass) as the dict
+        # to_dict() gives.
         found = res.findings
         errors = res.errors
         return (
-            client_id, kind.id, state, fields, fields.get(kind.subject["name"]), res.subject_key,
-            fields.get(kind.doc_number_field), res.doc_key, decision, deadline, found, errors, len(found) - errors,
+            client_id, kind.id, state, json_bytes(fields), fields.get(kind.subject["name"]), res.subject_key,
+            fields.get(kind.doc_number_field), res.doc_key, decision, deadline, json_bytes(found), errors,
+            len(found) - errors,
         )
 
     # -- change -------------------------------------------------------------------------------------

@@ -74,6 +74,9 @@ def converters(table: Table, columns: Sequence[str], dialect) -> list:
     return out
 
 
+json_bytes = orjson.dumps  # a JSON column's value as bound (see prepare() and BulkInsert's `encoded`)
+
+
 def prepare(rows: Sequence[Sequence], convert: list) -> list[tuple]:
     """Rows as SQLite stores them. JSON is bound as UTF-8 bytes (orjson's own output) and turned into
     text by the statement (CAST … AS TEXT), which spares a decode and an encode per value."""
@@ -97,10 +100,13 @@ class BulkInsert:
     shared values as :same_<column> and :chunk_after, the largest rowid before the chunk: they read
     the chunk as `WHERE rowid > :chunk_after` (the audit event of each new record, for instance).
     Use as a context manager; put() the rows in chunks. Leaving the block with an exception stops
-    the helper first, so the caller's rollback finds the connection idle."""
+    the helper first, so the caller's rollback finds the connection idle.
+
+    `encoded`: the rows already hold each JSON column as json_bytes() gives it, and no other column
+    needs converting; put() then hands them over as they are (0.1 s less for 100,000 rows)."""
 
     def __init__(self, session, table: Table, columns: Sequence[str], same: dict[str, object] | None = None,
-                 then: Sequence[tuple[str, dict]] = ()):
+                 then: Sequence[tuple[str, dict]] = (), encoded: bool = False):
         self.conn = session.connection()
         self.raw = self.conn.connection.dbapi_connection
         self.table = table
@@ -115,6 +121,9 @@ class BulkInsert:
         self.same = {name: (fn(value) if fn is not None and (value is not None or fn is json_text) else value)
                      for (name, value), fn in zip(same.items(), converters(table, list(same), dialect), strict=True)}
         self.convert = converters(table, self.columns, dialect)
+        self.encoded = encoded
+        if encoded and any(fn is not None and fn is not json_text for fn in self.convert):
+            raise ValueError("encoded rows: only JSON columns may need converting")
         # One statement writes a block of rows. The shared values are its first parameters (?1 …),
         # named again in every row; a row's own follow as plain ?, numbered on from there. JSON is
         # bound as orjson's UTF-8 bytes and stored as text (CAST), which spares a decode per value.
@@ -143,7 +152,7 @@ class BulkInsert:
         """Hand a chunk to the helper (once it is done with the previous one)."""
         if not rows:
             return
-        prepared = prepare(rows, self.convert)
+        prepared = list(rows) if self.encoded else prepare(rows, self.convert)
         self._idle.acquire()
         if self._error is not None:
             self._idle.release()
