@@ -734,7 +734,7 @@ def _store(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: 
         if options.mapping or options.units:
             history.remember_choices(session, plan.kind.id, options.mapping, options.units)
         if digest:
-            valid = sum(1 for a in added if not any(f.severity == ERROR for f in a.findings))
+            valid = sum(1 for a in added if not a.findings or not any(f.severity == ERROR for f in a.findings))
             history.record_import(session, file_name=Path(plan.file).name, sha256=digest, kind=plan.kind.id,
                                   sheet=plan.sheet.name, rows=result.rows, valid=valid,
                                   invalid=result.rows - valid, imported=imported, skipped=len(added) - imported,
