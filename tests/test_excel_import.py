@@ -456,6 +456,16 @@ def test_a_row_of_column_numbers_under_the_header_is_not_a_record(ctx, tmp_path,
     assert "栏次" in result.issues[0].message
 
 
+def test_a_number_too_large_for_a_float_under_the_header_is_read_as_a_cell(ctx, tmp_path):
+    """1.7976931348623157e308 comes back from the file as infinity: no column number, and no traceback
+    (found by the random-workbook test)."""
+    rows = table("penalty", 1)
+    odd = [None] * len(rows[0])
+    odd[0] = 1.7976931348623157e308
+    result = import_file(ctx, write_xlsx(tmp_path / "p.xlsx", [rows[0], odd, *rows[1:]]), ImportOptions(dry_run=True))
+    assert result.rows == 2 and result.valid == 1
+
+
 @pytest.mark.parametrize("second", ["codes", "hints"])
 def test_a_second_header_row_is_not_a_record(ctx, tmp_path, second):
     """Templates from other systems put the field codes (CF_XDR_MC …) or 必填/选填 next to the labels.

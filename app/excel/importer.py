@@ -638,7 +638,7 @@ def _is_column_numbers(values: list[object]) -> bool:
         if isinstance(v, bool):
             return False
         if isinstance(v, int | float):
-            if v != int(v):
+            if isinstance(v, float) and not v.is_integer():  # 1.5, and inf or nan (a cell Excel overflowed)
                 return False
             numbers.append(int(v))
             continue
