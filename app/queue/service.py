@@ -254,7 +254,7 @@ class QueueService:
             checked = self.validator.iter_batch(_reporting(items, progress, total), self.duplicate_index(s, items),
                                                 today_ or today(), where=where)
             with contextlib.closing(checked), _large_cache(s, total), \
-                    BulkInsert(s, Record.__table__, _RECORD_COLUMNS, then=[audit], encoded=True, same={
+                    BulkInsert(s, Record.__table__, _RECORD_COLUMNS, then=[audit], same={
                         "revision": 1, "accepted_revision": 0, "catalog_version": catalog.version,
                         "platform_id": None, "platform_message": None, "first_received_at": None,
                         "edited_while_sending": 0, "pending_action": "create", "withdraw_reason": None,
@@ -293,7 +293,7 @@ class QueueService:
         if found is None:
             found = deadlines[key] = self._deadline(kind, fields)
         decision, deadline = found
-        # JSON as it is bound (BulkInsert's `encoded`). orjson writes a Finding (a dataclass) as the dict
+        # JSON as BulkInsert binds it (json_bytes). orjson writes a Finding (a dataclass) as the dict
         # to_dict() gives.
         found = res.findings
         errors = res.errors

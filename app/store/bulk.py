@@ -74,22 +74,9 @@ def converters(table: Table, columns: Sequence[str], dialect) -> list:
     return out
 
 
-json_bytes = orjson.dumps  # a JSON column's value as bound (see prepare() and BulkInsert's `encoded`)
-
-
-def prepare(rows: Sequence[Sequence], convert: list) -> list[tuple]:
-    """Rows as SQLite stores them. JSON is bound as UTF-8 bytes (orjson's own output) and turned into
-    text by the statement (CAST … AS TEXT), which spares a decode and an encode per value."""
-    active = [(i, orjson.dumps if fn is json_text else fn, fn is json_text) for i, fn in enumerate(convert)
-              if fn is not None]
-    prepared = []
-    for row in rows:
-        values = list(row)
-        for i, fn, always in active:
-            if always or values[i] is not None:
-                values[i] = fn(values[i])
-        prepared.append(tuple(values))
-    return prepared
+# A JSON column's value as the rows hand it over: UTF-8 bytes (orjson's own output), turned into text by
+# the statement (CAST … AS TEXT), which spares a decode and an encode per value.
+json_bytes = orjson.dumps
 
 
 class BulkInsert:
@@ -102,11 +89,11 @@ class BulkInsert:
     Use as a context manager; put() the rows in chunks. Leaving the block with an exception stops
     the helper first, so the caller's rollback finds the connection idle.
 
-    `encoded`: the rows already hold each JSON column as json_bytes() gives it, and no other column
-    needs converting; put() then hands them over as they are (0.1 s less for 100,000 rows)."""
+    A row holds each JSON column as json_bytes() gives it, made where the row is made (a second pass
+    converting each chunk cost 0.1 s for 100,000 rows); no other column of `columns` may need converting."""
 
     def __init__(self, session, table: Table, columns: Sequence[str], same: dict[str, object] | None = None,
-                 then: Sequence[tuple[str, dict]] = (), encoded: bool = False):
+                 then: Sequence[tuple[str, dict]] = ()):
         self.conn = session.connection()
         self.raw = self.conn.connection.dbapi_connection
         self.table = table
@@ -121,9 +108,8 @@ class BulkInsert:
         self.same = {name: (fn(value) if fn is not None and (value is not None or fn is json_text) else value)
                      for (name, value), fn in zip(same.items(), converters(table, list(same), dialect), strict=True)}
         self.convert = converters(table, self.columns, dialect)
-        self.encoded = encoded
-        if encoded and any(fn is not None and fn is not json_text for fn in self.convert):
-            raise ValueError("encoded rows: only JSON columns may need converting")
+        if any(fn is not None and fn is not json_text for fn in self.convert):
+            raise ValueError("rows hand over their values as bound: only JSON columns may need converting")
         # One statement writes a block of rows. The shared values are its first parameters (?1 …),
         # named again in every row; a row's own follow as plain ?, numbered on from there. JSON is
         # bound as orjson's UTF-8 bytes and stored as text (CAST), which spares a decode per value.
@@ -152,12 +138,12 @@ class BulkInsert:
         """Hand a chunk to the helper (once it is done with the previous one)."""
         if not rows:
             return
-        prepared = list(rows) if self.encoded else prepare(rows, self.convert)
+        chunk = list(rows)
         self._idle.acquire()
         if self._error is not None:
             self._idle.release()
             raise self._error
-        self._chunk = prepared
+        self._chunk = chunk
         self._go.release()
 
     def _write(self, rows: list[tuple]) -> None:

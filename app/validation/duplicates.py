@@ -55,17 +55,12 @@ class DuplicateIndex:
 
     def claim(self, kind: Kind, key: str, subject: str | None, owner: str | None, where: str,
               n: int) -> list[Finding]:
-        """check() then add() (owner None: "#{n - 1}"), with one lookup: the batch's own records."""
+        """The findings of a record whose document number is taken already, and the number taken for it
+        (owner None: "#{n - 1}", a record of the batch); one lookup."""
         taken = self.entries.setdefault((kind.id, key), [])
         found = self._findings(kind, taken, subject, owner) if taken else []
         taken.append((owner or f"#{n - 1}", subject, where, n))
         return found
-
-    def check(self, kind: Kind, key: str | None, subject: str | None, owner: str | None) -> list[Finding]:
-        earlier = self.entries.get((kind.id, key)) if key else None
-        if not earlier:
-            return []
-        return self._findings(kind, earlier, subject, owner)
 
     def _findings(self, kind: Kind, earlier: list, subject: str | None, owner: str | None) -> list[Finding]:
         code = kind.doc_number_field
