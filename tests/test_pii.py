@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.validation import pii
 from app.validation.checkdigits import luhn_ok, uscc_problem
 from app.validation.pii import scan_text
 
@@ -246,3 +247,18 @@ def test_scan_never_raises(text: str) -> None:
         assert kind in {"id_number", "phone", "bank_card"}
         assert 1 <= pos <= len(text)
         assert text[pos - 1] in "0123456789"
+
+
+@given(st.one_of(st.text(), st.text(alphabet=_PII_ALPHABET + "经查，号元（）·　", max_size=80)))
+def test_quick_test_never_hides_a_candidate(text: str) -> None:
+    """The byte shape that lets a text without a long number skip the scan keeps every candidate:
+    whatever the candidate pattern finds, the shape holds a run of 11 digits or a grouped card."""
+    shape = text.encode("ascii", "replace").translate(pii._DIGITS_AS_ZERO)
+    if pii._CANDIDATE.search(text):
+        assert pii._RUN in shape or pii._GROUPED in shape
+
+
+@pytest.mark.parametrize("text", [f"当事人身份证{ID}，电话{PHONE}。", f"卡号：{CARD16[:4]} {CARD16[4:8]} {CARD16[8:12]} {CARD16[12:]}号",
+                                  f"经查{PHONE}经查{ID_X}"])
+def test_numbers_inside_chinese_prose_are_found(text: str) -> None:
+    assert scan(text)

@@ -305,6 +305,13 @@ def test_a_large_batch_is_stored_in_order_with_an_audit_event_each(ctx):
     # The ORM reads the rows back as it wrote them: times in SQLAlchemy's own text format.
     rec = ctx.queue.get(ids[-1])
     assert rec.state == "ready" and rec.fields["CF_WSH"] == items[-1][1]["CF_WSH"]
+    # A second batch after the first: each of its chunks again gets exactly its own records' events.
+    more = [(k, {**raw, "CF_WSH": raw["CF_WSH"] + "补"}) for k, raw in items]
+    second = ctx.queue.add(more, actor="clerk2", source="excel:y.xlsx")
+    with ctx.store.engine.connect() as conn:
+        later = conn.exec_driver_sql("SELECT client_id, actor FROM audit_events WHERE id > ? ORDER BY id",
+                                     (len(events),)).all()
+    assert later == [(r.client_id, "clerk2") for r in second]
     with ctx.store.session() as s:
         from app.store.models import Record
 
@@ -374,4 +381,9 @@ def test_new_record_ids_are_version_7_uuids_in_the_order_made():
         u = uuid.UUID(text)
         assert str(u) == text and u.version == 7 and u.variant == uuid.RFC_4122
         assert before <= u.int >> 80 <= after
+    # The 26-bit counter (12 bits after the version, 14 after the variant) counts up by one, also
+    # where the 3rd group changes.
+    for part in (ids[:1000], ids[16_000:50_000], ids[-1000:]):
+        counters = [((u >> 64) & 0xFFF) << 14 | ((u >> 48) & 0x3FFF) for u in (uuid.UUID(t).int for t in part)]
+        assert counters == list(range(counters[0], counters[0] + len(part)))
     assert client_ids(0) == [] and not set(client_ids(1000)) & set(ids)

@@ -12,9 +12,10 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 
 from app import clock
@@ -35,7 +36,7 @@ from app.excel.issues import ImportRefused, Issue, refuse
 from app.excel.readers import Book, ImportLimits, SheetData, open_book, too_many_rows
 from app.excel.rows import BuiltRow, RowBuilder
 from app.gc_pause import gc_paused
-from app.queue.service import Cancelled, merge_findings
+from app.queue.service import AddResults, Cancelled, merge_findings
 from app.validation.findings import ERROR, WARNING, Finding
 from app.validation.normalize import clean
 
@@ -725,32 +726,32 @@ def _store(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: 
         step(offset + done)
         return None
 
-    def remember(session, added: list) -> None:
+    def remember(session, added: AddResults) -> None:
         """In the records' transaction: the history entry and the clerk's column choices are kept
-        exactly when the records are."""
-        imported = sum(1 for a in added if a.client_id is not None)
-        if not imported:
+        exactly when the records are. The findings are collected here, in the one pass over the
+        results that gives the counts the history entry needs."""
+        _collect(plan, result, built, map(_findings_of, added))
+        result.imported = added.stored
+        result.skipped = len(added) - added.stored
+        if not result.imported:
             return
         if options.mapping or options.units:
             history.remember_choices(session, plan.kind.id, options.mapping, options.units)
         if digest:
-            valid = sum(1 for a in added if not a.findings or not any(f.severity == ERROR for f in a.findings))
             history.record_import(session, file_name=Path(plan.file).name, sha256=digest, kind=plan.kind.id,
-                                  sheet=plan.sheet.name, rows=result.rows, valid=valid,
-                                  invalid=result.rows - valid, imported=imported, skipped=len(added) - imported,
+                                  sheet=plan.sheet.name, rows=result.rows, valid=result.valid,
+                                  invalid=result.invalid, imported=result.imported, skipped=result.skipped,
                                   actor=options.actor or _actor())
 
-    added = ctx.queue.add(_Records(plan.kind.id, built), actor=options.actor,
-                          source=f"excel:{plan.file}", skip_invalid=options.skip_invalid,
-                          progress=add_progress if progress else None,
-                          findings=_Notes(built), where=RowWhere(built),
-                          before_commit=remember, today_=today)
-    _collect(plan, result, built, [a.findings for a in added])
-    result.imported = sum(1 for a in added if a.client_id is not None)
-    result.skipped = len(added) - result.imported
+    ctx.queue.add(_Records(plan.kind.id, built), actor=options.actor, source=f"excel:{plan.file}",
+                  skip_invalid=options.skip_invalid, progress=add_progress if progress else None,
+                  findings=_Notes(built), where=RowWhere(built), before_commit=remember, today_=today)
 
 
-def _collect(plan: _Plan, result: ImportResult, built: list[BuiltRow], findings: list[list[Finding]]) -> None:
+_findings_of = attrgetter("findings")
+
+
+def _collect(plan: _Plan, result: ImportResult, built: list[BuiltRow], findings: Iterable[list[Finding]]) -> None:
     source = plan.builder.source
     issues = result.issues
     valid = 0

@@ -12,7 +12,6 @@ import functools
 import getpass
 import logging
 import os
-import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -59,6 +58,13 @@ class AddResult:
     client_id: str | None  # None when the record was skipped
     state: str | None
     findings: list[Finding]
+
+
+class AddResults(list):
+    """What add() gives back: an AddResult per item, in order, and how many of them were stored
+    (counted as they were, so that a caller of 100,000 need not look at each again)."""
+
+    stored: int = 0
 
 
 def merge_findings(before: list[Finding], found: list[Finding]) -> list[Finding]:
@@ -122,7 +128,10 @@ _KEYS_PER_QUERY = 500  # document numbers looked up per query (SQLite allows 999
 
 
 _COUNTER_LOW = 14  # counter bits after the variant (the 4th group); the 12 before them follow the version
-_HEX12 = re.compile(r"[0-9a-f]{12}")
+_HEX = b"0123456789abcdef"
+# _DIGIT_CYCLES[k]: the k-th hex digit from the right of 0, 1, 2 … 16**(k+1) - 1, a byte each.
+_DIGIT_CYCLES = [bytes(c for c in _HEX for _ in range(16 ** k)) for k in range(4)]
+_ID = 37  # bytes an id takes in the text below, with its line break
 
 
 def client_ids(n: int) -> list[str]:
@@ -134,22 +143,34 @@ def client_ids(n: int) -> list[str]:
     records' and the audit trail's) grow at their end instead of at 100,000 random places: writing
     a 100,000-row import cost SQLite 2.2 s with random (version 4) ids and 1.6 s with these. The
     time, the counter's random start and the random bits keep ids unique across computers; the
-    platform takes any UUID (platform-api.md). The text is made 16,384 ids at a time by str.format
-    (0.03 s for 100,000; the random bits from one read of the system's random source)."""
+    platform takes any UUID (platform-api.md).
+
+    The text of up to 16,384 ids (while the 3rd group stays the same) is written at once: the same
+    line repeated, then each hex digit of the counter and of the random part copied into its column
+    by one slice assignment, and the lines split apart (100,000 ids: 0.013 s; a str.format an id took
+    0.055 s)."""
     if n <= 0:
         return []
     if n > 1 << 24:  # the counter must not run past its 26 bits (a batch is a million at most)
         return client_ids(1 << 24) + client_ids(n - (1 << 24))
     stamp = f"{(time.time_ns() // 1_000_000) & ((1 << 48) - 1):012x}"
     start = int.from_bytes(os.urandom(4), "big") >> 7  # 25 bits
-    random48 = _HEX12.findall(os.urandom(6 * n).hex())
+    random_hex = os.urandom(6 * n).hex().encode()
     out: list[str] = []
     c, end = start, start + n
-    while c < end:  # the part before the 4th group changes every 16,384 ids
+    while c < end:
         low = c & ((1 << _COUNTER_LOW) - 1)
         take = min(end - c, (1 << _COUNTER_LOW) - low)
-        group = f"{stamp[:8]}-{stamp[8:]}-7{c >> _COUNTER_LOW:03x}-" + "{:04x}-{}"
-        out += map(group.format, range(0x8000 | low, 0x8000 | (low + take)), random48[c - start:c - start + take])
+        head = f"{stamp[:8]}-{stamp[8:]}-7{c >> _COUNTER_LOW:03x}-".encode()  # 19 bytes
+        text = bytearray((head + b"0000-000000000000\n") * take)
+        first = 0x8000 | low  # the variant's bits, then the counter's low 14
+        for k, cycle in enumerate(reversed(_DIGIT_CYCLES)):  # the 4th group, leftmost digit first
+            at = first % len(cycle)
+            text[19 + k::_ID] = (cycle * (2 + take // len(cycle)))[at:at + take]
+        own = random_hex[(c - start) * 12:(c - start + take) * 12]
+        for k in range(12):
+            text[24 + k::_ID] = own[k::12]
+        out += text.decode("ascii").split("\n")[:-1]
         c += take
     return out
 
@@ -230,7 +251,7 @@ class QueueService:
             skip_invalid: bool = False, progress: Progress | None = None,
             today_: date | None = None, findings: Sequence[Sequence[Finding]] | None = None,
             where: str = "本批第 {n} 条", ready: bool = True,
-            before_commit: Callable[[Session, list[AddResult]], None] | None = None) -> list[AddResult]:
+            before_commit: Callable[[Session, AddResults], None] | None = None) -> AddResults:
         """Add records in one transaction: valid ones become ready (drafts when `ready` is False, as
         a form saved as 草稿), the rest drafts carrying their findings (or are skipped). A record of
         an unknown kind is never stored.
@@ -244,7 +265,7 @@ class QueueService:
         when = now()
         catalog = self.catalog
         kinds = catalog.kinds
-        results: list[AddResult] = []
+        results = AddResults()
         total = len(items)
         deadlines: dict[tuple[str, str], tuple[str | None, str | None]] = {}
         ids = iter(client_ids(total))
@@ -280,6 +301,7 @@ class QueueService:
                     raise Cancelled("已取消，没有保存任何记录。")
                 out.put(rows)
                 stored += len(rows)
+            results.stored = stored
             if before_commit is not None:
                 before_commit(s, results)
         log.info("added %d records (%d skipped) from %s", stored, len(items) - stored, source)

@@ -146,22 +146,26 @@ class BulkInsert:
         self._chunk = chunk
         self._go.release()
 
-    def _write(self, rows: list[tuple]) -> None:
-        """The chunk, a block of rows a statement. sqlite3 binds a statement's values holding the GIL
-        and runs it without: the caller's thread runs on while SQLite writes the block (written row by
-        row, the helper would wait for the GIL after every row)."""
+    def _write(self, rows: list[tuple]) -> int:
+        """The chunk, a block of rows a statement; returns the rowid of its last row. sqlite3 binds a
+        statement's values holding the GIL and runs it without: the caller's thread runs on while
+        SQLite writes the block (written row by row, the helper would wait for the GIL after every row)."""
         shared = list(self.same.values())
+        last = 0
         for start in range(0, len(rows), self._block):
             block = rows[start:start + self._block]
             sql = self._sql_for.get(len(block))
             if sql is None:
                 sql = self._sql_for[len(block)] = self._insert_into + ", ".join([self._row_marks] * len(block))
-            self.raw.execute(sql, shared + list(chain.from_iterable(block)))
+            last = self.raw.execute(sql, shared + list(chain.from_iterable(block))).lastrowid
+        return last
 
     def _run(self) -> None:
         same = {f"same_{name}": v for name, v in self.same.items()}
         then = [(sql, {**same, **params}) for sql, params in self.then]
-        last_rowid = f"SELECT coalesce(max(rowid), 0) FROM {self.table.name}"
+        # The rows of a chunk get the rowids after the largest one, which is the last row of the
+        # chunk before: the table is asked only once.
+        before: int | None = None
         while True:
             self._go.acquire()
             if self._stop:
@@ -169,12 +173,14 @@ class BulkInsert:
             sql = ""
             try:
                 if self._error is None:
-                    sql = last_rowid
-                    before = self.raw.execute(sql).fetchone()[0]
+                    if before is None:
+                        sql = f"SELECT coalesce(max(rowid), 0) FROM {self.table.name}"
+                        before = self.raw.execute(sql).fetchone()[0]
                     sql = self._insert_into
-                    self._write(self._chunk)
+                    last = self._write(self._chunk)
                     for sql, params in then:
                         self.raw.execute(sql, {**params, "chunk_after": before})
+                    before = last
             except sqlite3.Error as exc:  # handed to the caller's thread at its next put() or at the end
                 # As SQLAlchemy would have raised it, so that the store turns a full disk into its message.
                 self._error = DBAPIError.instance(sql, None, exc, sqlite3.Error)

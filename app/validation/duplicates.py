@@ -47,7 +47,7 @@ class DuplicateIndex:
     """Document numbers already taken, by kind: {(kind, doc_key): [(owner, subject_key, where, n)]}.
     `where` names the earlier record in a finding, formatted with n only when there is one."""
 
-    entries: dict[tuple[str, str], list[tuple[str, str | None, str, int]]] = field(default_factory=dict)
+    entries: dict[tuple[str, str], list[tuple[str | None, str | None, str, int]]] = field(default_factory=dict)
 
     def add(self, kind: str, key: str | None, subject: str | None, owner: str, where: str, n: int = 0) -> None:
         if key:
@@ -56,10 +56,15 @@ class DuplicateIndex:
     def claim(self, kind: Kind, key: str, subject: str | None, owner: str | None, where: str,
               n: int) -> list[Finding]:
         """The findings of a record whose document number is taken already, and the number taken for it
-        (owner None: "#{n - 1}", a record of the batch); one lookup."""
-        taken = self.entries.setdefault((kind.id, key), [])
-        found = self._findings(kind, taken, subject, owner) if taken else []
-        taken.append((owner or f"#{n - 1}", subject, where, n))
+        (owner None: a record of the batch, which no record being edited is); one lookup."""
+        entries = self.entries
+        at = (kind.id, key)
+        taken = entries.get(at)
+        if taken is None:
+            entries[at] = [(owner, subject, where, n)]
+            return []
+        found = self._findings(kind, taken, subject, owner)
+        taken.append((owner, subject, where, n))
         return found
 
     def _findings(self, kind: Kind, earlier: list, subject: str | None, owner: str | None) -> list[Finding]:

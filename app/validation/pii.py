@@ -30,6 +30,14 @@ _LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 # share the 4-digit head so short numbers (dates, amounts) are dropped after a few steps; the
 # boundary rules of §12 are then checked in Python on the few matches.
 _CANDIDATE = re.compile(r"[0-9][0-9]{3}(?:[0-9]{7,}| [0-9]{4} [0-9]{4} [0-9]{4}(?: [0-9]{1,3})?)")
+# The text reduced to one byte a character, every digit a "0" and every other non-ASCII character a
+# "?": a run of at least 11 digits, or a grouped card, is then a plain substring, found at memory speed
+# where the regex above costs about 5 ns a character (0.6 against 1.3 µs for a decision text of 150
+# characters). The reduction keeps every run of digits and spaces as it is, so a text without
+# either substring cannot hold a hit.
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_RUN = b"0" * _MIN_DIGITS
+_GROUPED = b"0000 0000 0000 0000"
 _PHONE_SECOND = frozenset("3456789")
 _ALNUM = _DIGIT_SET | _LETTERS
 
@@ -72,9 +80,11 @@ def scan_text(text: str, *, today: date | None = None) -> list[tuple[str, int]]:
     sets the latest plausible birth year of an ID number.
     """
     n_text = len(text)
-    # Every hit holds at least 11 digits. Beyond that no pre-count pays off: the candidate
-    # regex already skips digit-free text at about the speed of one str.count per digit.
+    # Every hit holds at least 11 digits, in one run or in groups of four.
     if n_text < _MIN_DIGITS:
+        return []
+    shape = text.encode("ascii", "replace").translate(_DIGITS_AS_ZERO)
+    if _RUN not in shape and _GROUPED not in shape:
         return []
 
     hits: list[tuple[str, int]] = []
