@@ -265,6 +265,34 @@ def test_cells_looked_up_while_read_give_the_same_records_and_findings(rows, rep
     assert read_and_check(True) == read_and_check(False)
 
 
+def test_a_column_of_unique_values_is_no_longer_looked_up(monkeypatch):
+    """Once a column has as many cells remembered as it may, it stops being looked up when nearly
+    every row brought a new value (document numbers); a column whose values repeat keeps its cells.
+    The records are the same either way."""
+    from app.excel import rows as rows_module
+    from app.excel.headers import HeaderIndex, header_texts
+
+    monkeypatch.setattr(rows_module, "KNOWN_PER_COLUMN", 8)
+    kind = CATALOG.kind("penalty")
+    header = ["行政处罚决定书文号", "处罚内容"]
+    columns = HeaderIndex(CATALOG, kind).match(header_texts(header, 0)).columns
+    sheet = [[f"饶市监罚〔2026〕{n}号", f"罚款{n // 20}元"] for n in range(400)]  # 20 rows a value
+
+    def read(precheck: bool):
+        validator = Validator(CATALOG)
+        builder = rows_module.RowBuilder(CATALOG, kind, columns, 0, infer_category=False, legacy_codes=False)
+        if precheck:
+            builder.precheck(validator.for_kind(kind.id), TODAY)
+        built = [builder.build(n + 2, row) for n, row in enumerate(sheet)]
+        checked = validator.check_batch([(kind.id, b.raw) for b in built], today=TODAY)
+        return builder, [(b.row, b.notes, list(r.fields.items()), r.findings) for b, r in zip(built, checked, strict=True)]
+
+    builder, records = read(True)
+    looked_up = {code: known is not None for _, code, known, _ in builder.steps}
+    assert looked_up == {"CF_WSH": False, "CF_NR": True}
+    assert records == read(False)[1]
+
+
 def test_a_record_looked_up_by_another_validator_is_checked_in_full():
     """clean_value() gives the value only when it passes with nothing to say; a Prechecked record is
     trusted only by the validator and day it was looked up with, and checked in full otherwise."""

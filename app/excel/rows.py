@@ -73,6 +73,7 @@ class RowBuilder:
         self.steps = [(p.pos, p.code, None, (p.convert, p.fast, p.ident, p.join)) for p in self.plans]
         self._checker: KindValidator | None = None
         self._today: date | None = None
+        self._first_row: int | None = None
         self.infer = infer_category
         s = kind.subject
         self.category = s.get("category", "")
@@ -95,8 +96,18 @@ class RowBuilder:
         self._checker, self._today = checker, today
         self.steps = [(p.pos, p.code, {}, (p.convert, p.fast, p.ident, p.join)) for p in self.plans]
 
+    def _full(self, pos: int, row: int) -> None:
+        """A column has as many cells remembered as it may. When nearly every row brought a new one
+        (decision texts, document numbers, codes of different subjects), its cells are not looked up
+        any more: hashing a text of a few hundred characters only to miss cost 0.06 s for 100,000 rows.
+        A column whose values repeat keeps the cells it remembers."""
+        if self._first_row is not None and row - self._first_row < KNOWN_PER_COLUMN * 5 // 4:
+            self.steps = [(p, code, None if p == pos else known, how) for p, code, known, how in self.steps]
+
     def build(self, row: int, values: list[object]) -> BuiltRow | None:
         """The raw record of one row, or None when the row is empty."""
+        if self._first_row is None:
+            self._first_row = row
         checker = self._checker
         if checker is not None:
             raw: dict[str, object] = Prechecked.new(checker, self._today)
@@ -154,6 +165,8 @@ class RowBuilder:
                     raw[code] = norm
                     if as_read is not None:
                         known[as_read] = norm
+                        if len(known) == KNOWN_PER_COLUMN:
+                            self._full(pos, row)
             else:  # a column of (nearly) unique values is worked out with the record, as it is stored
                 raw[code] = text
                 if checker is not None:
