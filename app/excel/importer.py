@@ -110,19 +110,6 @@ class _Records(Sequence):
         return ((kind_id, b.raw) for b in self.built)
 
 
-class _Notes(Sequence):
-    """Each built row's reader notes, by position (QueueService.add's `findings`)."""
-
-    def __init__(self, built: list[BuiltRow]):
-        self.built = built
-
-    def __len__(self) -> int:
-        return len(self.built)
-
-    def __getitem__(self, i):  # type: ignore[override]
-        return self.built[i].notes
-
-
 @dataclass
 class ImportResult:
     file: str
@@ -730,7 +717,7 @@ def _store(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: 
         """In the records' transaction: the history entry and the clerk's column choices are kept
         exactly when the records are. The findings are collected here, in the one pass over the
         results that gives the counts the history entry needs."""
-        _collect(plan, result, built, map(_findings_of, added))
+        _collect(plan, result, built, added.findings)
         result.imported = added.stored
         result.skipped = len(added) - added.stored
         if not result.imported:
@@ -745,10 +732,10 @@ def _store(ctx, plan: _Plan, result: ImportResult, built: list[BuiltRow], step: 
 
     ctx.queue.add(_Records(plan.kind.id, built), actor=options.actor, source=f"excel:{plan.file}",
                   skip_invalid=options.skip_invalid, progress=add_progress if progress else None,
-                  findings=_Notes(built), where=RowWhere(built), before_commit=remember, today_=today)
+                  findings=map(_notes_of, built), where=RowWhere(built), before_commit=remember, today_=today)
 
 
-_findings_of = attrgetter("findings")
+_notes_of = attrgetter("notes")
 
 
 def _collect(plan: _Plan, result: ImportResult, built: list[BuiltRow], findings: Iterable[list[Finding]]) -> None:

@@ -171,7 +171,10 @@ class RowBuilder:
                 raw[code] = text
                 if checker is not None:
                     pending.append(code)
-        if not raw or not any(isinstance(v, str) and v.strip() for v in raw.values()):
+        for v in raw.values():  # a loop rather than any(): no generator made for every row
+            if isinstance(v, str) and v.strip():
+                break
+        else:  # no cell, or only blank ones
             return None if not notes else BuiltRow(row, raw, notes)
         for p in self.sets:
             if raw.get(p.code):

@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import getpass
+import itertools
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -60,11 +61,26 @@ class AddResult:
     findings: list[Finding]
 
 
-class AddResults(list):
-    """What add() gives back: an AddResult per item, in order, and how many of them were stored
-    (counted as they were, so that a caller of 100,000 need not look at each again)."""
+class AddResults(Sequence[AddResult]):
+    """What add() gives back: an AddResult per item, in order (made when asked for: 100,000 of them
+    cost an import 0.03 s), their parts as lists, and how many of the items were stored."""
 
-    stored: int = 0
+    def __init__(self) -> None:
+        self.client_ids: list[str | None] = []  # None where the item was skipped
+        self.states: list[str | None] = []
+        self.findings: list[list[Finding]] = []
+        self.stored = 0
+
+    def __len__(self) -> int:
+        return len(self.client_ids)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return AddResult(self.client_ids[i], self.states[i], self.findings[i])
+
+    def __iter__(self) -> Iterator[AddResult]:
+        return map(AddResult, self.client_ids, self.states, self.findings)
 
 
 def merge_findings(before: list[Finding], found: list[Finding]) -> list[Finding]:
@@ -249,14 +265,14 @@ class QueueService:
     # -- create -------------------------------------------------------------------------------------
     def add(self, items: list[tuple[str, dict[str, object]]], *, actor: str | None = None, source: str = "json",
             skip_invalid: bool = False, progress: Progress | None = None,
-            today_: date | None = None, findings: Sequence[Sequence[Finding]] | None = None,
+            today_: date | None = None, findings: Iterable[Sequence[Finding]] | None = None,
             where: str = "本批第 {n} 条", ready: bool = True,
             before_commit: Callable[[Session, AddResults], None] | None = None) -> AddResults:
         """Add records in one transaction: valid ones become ready (drafts when `ready` is False, as
         a form saved as 草稿), the rest drafts carrying their findings (or are skipped). A record of
         an unknown kind is never stored.
 
-        `findings` (one list per item) are what the caller found before the values reached the
+        `findings` (one list per item, read along with the items) are what the caller found before the values reached the
         validator, such as a spreadsheet cell that lost its digits; they count like the validator's
         (see merge_findings). `where` names an earlier item in a duplicate finding ({n}: 1-based).
         `before_commit(session, results)` writes what belongs to the same transaction (an import's
@@ -281,18 +297,25 @@ class QueueService:
                         "edited_while_sending": 0, "pending_action": "create", "withdraw_reason": None,
                         "created_at": when, "updated_at": when}) as out:
                 rows: list[tuple] = []
-                for i, res in enumerate(checked):
-                    if findings is not None and findings[i]:
-                        res.findings = merge_findings(list(findings[i]), res.findings)
+                notes_of = iter(findings) if findings is not None else itertools.repeat(())
+                add_id, add_state, add_findings = (results.client_ids.append, results.states.append,
+                                                   results.findings.append)
+                for res in checked:
+                    notes = next(notes_of)
+                    if notes:
+                        res.findings = merge_findings(list(notes), res.findings)
+                    add_findings(res.findings)
                     kind = kinds.get(res.kind)
                     ok = res.ok
                     if kind is None or (skip_invalid and not ok):
-                        results.append(AddResult(None, None, res.findings))
+                        add_id(None)
+                        add_state(None)
                         continue
                     client_id = next(ids)
                     state = st.READY if ok and ready else st.DRAFT
                     rows.append(self._row(kind, res, client_id, state, deadlines))
-                    results.append(AddResult(client_id, state, res.findings))
+                    add_id(client_id)
+                    add_state(state)
                     if len(rows) == _CHUNK:
                         out.put(rows)
                         stored += len(rows)
