@@ -140,6 +140,7 @@ _CREATE_AUDIT = ("INSERT INTO audit_events (client_id, at, actor, action, old_st
 # than 4,000, so that the helper starts sooner and the last chunk leaves less to wait for (100,000 rows:
 # −0.17 s, the median of four alternating runs; 1,000 gave the same as 2,000).
 _CHUNK = 2000
+_NO_FINDINGS = json_bytes([])  # most records' findings, bound as they are (never changed)
 _KEYS_PER_QUERY = 500  # document numbers looked up per query (SQLite allows 999 parameters at least)
 
 
@@ -344,7 +345,8 @@ class QueueService:
         errors = res.errors
         return (
             client_id, kind.id, state, json_bytes(fields), fields.get(kind.subject["name"]), res.subject_key,
-            fields.get(kind.doc_number_field), res.doc_key, decision, deadline, json_bytes(found), errors,
+            fields.get(kind.doc_number_field), res.doc_key, decision, deadline,
+            json_bytes(found) if found else _NO_FINDINGS, errors,
             len(found) - errors,
         )
 

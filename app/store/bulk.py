@@ -74,9 +74,13 @@ def converters(table: Table, columns: Sequence[str], dialect) -> list:
     return out
 
 
-# A JSON column's value as the rows hand it over: UTF-8 bytes (orjson's own output), turned into text by
-# the statement (CAST … AS TEXT), which spares a decode and an encode per value.
-json_bytes = orjson.dumps
+def json_bytes(value: object) -> bytearray:
+    """A JSON column's value as the rows hand it over: orjson's UTF-8, turned into text by the
+    statement (CAST … AS TEXT), which spares a decode and an encode a value. A bytearray rather than
+    bytes: sqlite3 binds a bytearray as it is but first offers bytes to its adapters (a tuple, a
+    dict lookup and two failed attribute lookups a value, with the GIL held): 2,000 rows a statement
+    took 3.6 ms to bind, 2.0 ms as bytearrays, and the caller's thread waits while the helper binds."""
+    return bytearray(orjson.dumps(value))
 
 
 class BulkInsert:
