@@ -273,9 +273,9 @@ class QueueService:
         a form saved as 草稿), the rest drafts carrying their findings (or are skipped). A record of
         an unknown kind is never stored.
 
-        `findings` (one list per item, read along with the items) are what the caller found before the values reached the
-        validator, such as a spreadsheet cell that lost its digits; they count like the validator's
-        (see merge_findings). `where` names an earlier item in a duplicate finding ({n}: 1-based).
+        `findings` (one list per item, read along with the items) are what the caller found before
+        the values reached the validator, such as a spreadsheet cell that lost its digits; they count
+        like the validator's (see merge_findings). `where` names an earlier item in a duplicate finding ({n}: 1-based).
         `before_commit(session, results)` writes what belongs to the same transaction (an import's
         history entry)."""
         actor = actor or _actor()

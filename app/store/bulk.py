@@ -116,7 +116,7 @@ class BulkInsert:
             raise ValueError("rows hand over their values as bound: only JSON columns may need converting")
         # One statement writes a block of rows. The shared values are its first parameters (?1 …),
         # named again in every row; a row's own follow as plain ?, numbered on from there. JSON is
-        # bound as orjson's UTF-8 bytes and stored as text (CAST), which spares a decode per value.
+        # bound as orjson's UTF-8 (json_bytes) and stored as text (CAST), which spares a decode per value.
         shared = [f"?{i + 1}" for i in range(len(self.same))]
         own = ["CAST(? AS TEXT)" if fn is json_text else "?" for fn in self.convert]
         self._row_marks = f"({', '.join([*shared, *own])})"
@@ -151,9 +151,10 @@ class BulkInsert:
         self._go.release()
 
     def _write(self, rows: list[tuple]) -> int:
-        """The chunk, a block of rows a statement; returns the rowid of its last row. sqlite3 binds a
-        statement's values holding the GIL and runs it without: the caller's thread runs on while
-        SQLite writes the block (written row by row, the helper would wait for the GIL after every row)."""
+        """The chunk, a block of rows a statement; returns the rowid of its last row (0 for none).
+        sqlite3 binds a statement's values holding the GIL and runs it without: the caller's thread runs
+        on while SQLite writes the block (written row by row, the helper would wait for the GIL after
+        every row)."""
         shared = list(self.same.values())
         last = 0
         for start in range(0, len(rows), self._block):
@@ -184,7 +185,7 @@ class BulkInsert:
                     last = self._write(self._chunk)
                     for sql, params in then:
                         self.raw.execute(sql, {**params, "chunk_after": before})
-                    before = last
+                    before = last or before
             except sqlite3.Error as exc:  # handed to the caller's thread at its next put() or at the end
                 # As SQLAlchemy would have raised it, so that the store turns a full disk into its message.
                 self._error = DBAPIError.instance(sql, None, exc, sqlite3.Error)
