@@ -378,6 +378,10 @@ def test_fine_amount_required_and_positive_when_fine_selected(validator):
     assert ("CF_NR_WFFF", "amount_required", "error") in found(r)
     assert ("CF_NR_FK", "amount_without_category", "warning") in found(r)
     assert run(validator, "penalty", CF_CFLB="没收非法财物;罚款", CF_NR_WFFF="1.5").ok
+    # Categories written with the wrong separator are an error of their own; the amount rule does not
+    # add that no fine was chosen.
+    r = run(validator, "penalty", CF_CFLB="警告、罚款", CF_NR_FK="0.2")
+    assert ("CF_CFLB", "code_list", "error") in found(r) and "amount_without_category" not in rules(r)
 
 
 def test_licence_suspension_needs_the_licence_name(validator):

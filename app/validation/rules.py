@@ -208,6 +208,8 @@ def _amount_for_categories(ctx: RuleContext, rule: dict, when) -> Rule:
     cats_code, amount_code = rule["categories_field"], rule["amount_field"]
     wanted = frozenset(rule["values"])
     names = "、".join(rule["values"])
+    listed = ctx.catalog.code_lists.get(ctx.kind.field(cats_code).code_list or "")
+    known = frozenset(listed.codes) if listed is not None else None
 
     def run(fields, today, emit):
         if not when(fields):
@@ -221,7 +223,9 @@ def _amount_for_categories(ctx: RuleContext, rule: dict, when) -> Rule:
             if value is None or value == 0:
                 emit(amount_code, ERROR, rule.get("rule_id", "amount_required"),
                      f"{ctx.q(cats_code)}含{names}，{ctx.q(amount_code)}必须填写且大于0（单位万元）。")
-        elif value is not None and value > Decimal(0):
+        elif value is not None and value > Decimal(0) and (known is None or selected <= known):
+            # Only categories that are all valid say that none of `wanted` was chosen: 警告、罚款 (the
+            # wrong separator) is reported on the categories, and does mean a fine.
             emit(amount_code, WARNING, "amount_without_category",
                  f"填写了{ctx.q(amount_code)}，但{ctx.q(cats_code)}中没有{names}，请补选处罚类别或删除金额。")
     return run
