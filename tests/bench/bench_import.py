@@ -1,6 +1,6 @@
 """Spreadsheet import throughput: a 100,000-row × 28-column penalty workbook read three ways.
 
-Run: .venv/bin/python -m tests.bench.bench_import [N] [--runs R]   (default N = 100,000, R = 3)
+Run: .venv/bin/python -m tests.bench.bench_import [N] [--runs R]   (default N = 100,000, R = 5)
 
 The workbook (realistic values: varied names, codes with check digits, decision texts of a few
 hundred characters, some natural persons, fines) is written once with openpyxl's write-only mode
@@ -14,7 +14,8 @@ its time and peak memory (ru_maxrss) are its own:
 
 The calamine and import passes run R times, alternating, and their medians are compared: on a
 shared virtual machine two identical runs can differ by a tenth, and the ratio of single runs
-wandered from 2.9 to 3.4 with the same code. openpyxl (half a minute) runs once.
+wandered from 2.9 to 3.4 with the same code. Five runs rather than three: one slow run in a loaded spell
+then moves the median less (about 25 s more). openpyxl (half a minute) runs once.
 
 Target: import ≤ 3 × calamine.
 """
@@ -163,7 +164,7 @@ def run_pass(name: str, path: Path) -> dict:
 
 def main() -> None:
     args = sys.argv[1:]
-    runs = 3
+    runs = 5
     if "--runs" in args:
         at = args.index("--runs")
         runs = max(1, int(args[at + 1]))
