@@ -54,7 +54,7 @@ def _actor() -> str:
         return "user"
 
 
-@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs three times as much, once a record
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs three times as much (AddResults makes one an item)
 class AddResult:
     client_id: str | None  # None when the record was skipped
     state: str | None
